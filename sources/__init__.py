@@ -1,0 +1,1 @@
+"""What the departments deliver: contracts, readers, the inbox, the synthetic county."""

@@ -1,0 +1,1 @@
+"""Pure Python and SQL-building logic: ID numbers, the register, rules, worklists, exports."""
