@@ -1,0 +1,186 @@
+"""The `datapool` command line (interfaces.md).
+
+User errors (a bad date, a missing home, another run holding the lock) print
+one line and exit 2; they never print a traceback.
+"""
+from __future__ import annotations
+
+import os
+
+# Air-gapped by default: no telemetry, no update checks, before Prefect is imported.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="datapool: the county's social-assistance data pool.")
+console = Console(stderr=True)
+out = Console()
+
+DEMO_HOME = Path("data/demo")
+DEFAULT_HOME = Path("data")
+
+
+class UserError(Exception):
+    """A mistake the user can fix; shown as one line, exit code 2."""
+
+
+def parse_date(text: str | None, what: str = "--date") -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{what} {text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _check_home(home: Path) -> None:
+    if not (home / "inbox").is_dir():
+        raise UserError(f"{home} is not a datapool home: it has no inbox/ folder")
+
+
+@app.command()
+def generate(out_dir: Path = typer.Option(..., "--out", help="home folder to write the county into"),
+             people: int = typer.Option(2000, help="number of people in the county"),
+             run_date: str = typer.Option(..., "--date", help="first night's run date, YYYY-MM-DD"),
+             seed: int = typer.Option(1, help="random seed; same seed, same bytes"),
+             nights: int = typer.Option(0, help="later nights' drops to write"),
+             quirk_rate: float = typer.Option(0.01, help="share of rows showing each quirk")) -> None:
+    """Write a synthetic county: inbox, later drops, divisions and truth."""
+    from sources.generator import generate as generate_county
+
+    d = parse_date(run_date)
+    if people < 100:
+        raise UserError("--people must be at least 100 (the worked examples alone need 20)")
+    t0 = time.perf_counter()
+    with console.status(f"generating {people:,} people ..."):
+        summary = generate_county(out_dir, people=people, date=d, seed=seed, nights=nights,
+                                  quirk_rate=quirk_rate)
+    out.print(f"generated {out_dir} in {time.perf_counter() - t0:.1f} s: "
+              + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, (int, float, str))))
+
+
+@app.command()
+def deliver(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
+            night: str = typer.Option(..., "--date", help="night whose drop to deliver")) -> None:
+    """Move a night's drop into the inbox, as the departments would."""
+    from sources.generator import deliver as deliver_drop
+
+    d = parse_date(night)
+    try:
+        moved = deliver_drop(home, d)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    out.print(f"delivered {len(moved)} files into {home / 'inbox'}")
+
+
+def run_night(home: Path, run_date: date) -> dict:
+    from flows.lock import RunLock
+    from flows.nightly import nightly_flow
+
+    _check_home(home)
+    with RunLock(home):
+        return nightly_flow(str(home.resolve()), run_date)
+
+
+def _print_outputs(home: Path, run_date: date, result: dict) -> None:
+    d = run_date.isoformat()
+    run = result.get("run", {})
+    out.print(f"night {d} published: {run.get('items_new', '?')} new worklist items, "
+              f"{run.get('items_open', '?')} open; sources ok {run.get('sources_ok', '?')}, "
+              f"failed {run.get('sources_failed', '?')}")
+    out.print(f"  worklists : {home / 'exports' / d}")
+    out.print(f"  warehouse : {home / 'warehouse.duckdb'} (full) and {home / 'analytics.duckdb'} (analysts)")
+    out.print(f"  report    : {home / 'reports' / (d + '.html')}")
+
+
+@app.command()
+def nightly(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
+            run_date: Optional[str] = typer.Option(None, "--date", help="run date (default today)"),
+            from_date: Optional[str] = typer.Option(None, "--from", help="first night of a backfill"),
+            to_date: Optional[str] = typer.Option(None, "--to", help="last night of a backfill")) -> None:
+    """Run the nightly flow on HOME/inbox; exit 0 when the night published."""
+    if from_date or to_date:
+        if not (from_date and to_date) or run_date:
+            raise UserError("a backfill takes both --from and --to, and no --date")
+        first, last = parse_date(from_date, "--from"), parse_date(to_date, "--to")
+        if last < first:
+            raise UserError("--to is before --from")
+        nights = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    else:
+        nights = [parse_date(run_date)]
+    for d in nights:
+        result = run_night(home, d)
+        _print_outputs(home, d, result)
+
+
+@app.command()
+def demo(people: int = typer.Option(2000, help="people in the demo county"),
+         seed: int = typer.Option(1, help="random seed"),
+         run_date: str = typer.Option("2026-03-16", "--date", help="the demo night")) -> None:
+    """Build a small synthetic county in data/demo/, run the night, show the outputs."""
+    import shutil
+
+    from sources.generator import generate as generate_county
+
+    d = parse_date(run_date)
+    t0 = time.perf_counter()
+    if DEMO_HOME.exists():
+        shutil.rmtree(DEMO_HOME)
+    with console.status(f"generating a county of {people:,} people into {DEMO_HOME} ..."):
+        generate_county(DEMO_HOME, people=people, date=d, seed=seed, nights=0)
+    with console.status("running the night ..."):
+        result = run_night(DEMO_HOME, d)
+    _print_outputs(DEMO_HOME, d, result)
+    out.print(f"demo finished in {time.perf_counter() - t0:.1f} s. "
+              f"Query it: duckdb -readonly {DEMO_HOME / 'analytics.duckdb'}")
+
+
+@app.command()
+def status(home: Path = typer.Option(DEFAULT_HOME, help="home folder")) -> None:
+    """Last runs, deliveries, quarantined files and worklist counts."""
+    from transforms.status import render_status
+
+    _check_home(home)
+    render_status(home, out)
+
+
+@app.command()
+def serve(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
+          cron: str = typer.Option("0 2 * * *", help="cron schedule, server time")) -> None:
+    """Serve the nightly flow on a cron schedule (needs `prefect server start`)."""
+    from flows.nightly import nightly_flow
+
+    _check_home(home)
+    nightly_flow.serve(name="datapool-nightly", cron=cron,
+                       parameters={"home": str(home.resolve()), "run_date": None})
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

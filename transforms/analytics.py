@@ -1,0 +1,205 @@
+"""The analysts' copy (`analytics.duckdb`) and the run record.
+
+Built from the freshly swapped warehouse into `analytics.duckdb.building`,
+then renamed over the old file: an analyst's open read-only connection keeps
+the old inode (a consistent old night) and never blocks the build. Persons
+and households are keyed by a keyed hash; no ID number, name, phone or address
+is copied. Every table and column carries a comment: the data dictionary
+lives in the database.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import duckdb
+
+from sources.home import Home
+from transforms import build
+from transforms.pseudonym import key_table, load_or_create_key
+
+# view -> (comment, [(column, sql expression over the warehouse, comment)], FROM clause)
+ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
+    "person": (
+        "One row per person in the register (deduplicated by ID number), pseudonymised.",
+        [
+            ("person_key", "pk.hashed", "keyed hash (HMAC-SHA-256) of the ID number; stable across nights"),
+            ("household_key", "hk.hashed", "keyed hash of the household number (户号)"),
+            ("sex", "p.sex", "性别: 男 or 女"),
+            ("birth_year", "year(p.birth_date)", "year of birth"),
+            ("age", "date_diff('year', p.birth_date, r.run_date) - "
+                    "CASE WHEN strftime(r.run_date, '%m%d') < strftime(p.birth_date, '%m%d') THEN 1 ELSE 0 END",
+             "full years on the run date"),
+            ("township_code", "p.township_code", "乡镇街道代码 (9 digits)"),
+            ("village_code", "p.village_code", "村居代码 (12 digits)"),
+            ("is_urban", "p.is_urban", "true when the village code is an urban community (digits 10-12 001-099)"),
+            ("life_status", "p.life_status", "alive, deceased, moved_out, incarcerated or cancelled"),
+            ("in_household_register", "p.in_household_register",
+             "false for IDs seen only in other departments' data"),
+        ],
+        "w.core.person p CROSS JOIN w.ref.run r LEFT JOIN pk ON pk.value = p.id_number "
+        "LEFT JOIN hk ON hk.value = p.household_no",
+    ),
+    "household": (
+        "One row per household (户号) of the register, pseudonymised.",
+        [
+            ("household_key", "hk.hashed", "keyed hash of the household number (户号)"),
+            ("township_code", "h.township_code", "乡镇街道代码 of the head"),
+            ("village_code", "h.village_code", "村居代码 of the head"),
+            ("is_urban", "h.is_urban", "urban community (true) or rural village (false)"),
+            ("size", "h.size", "n of policies.md: living members with status 正常, not in prison"),
+            ("per_capita_monthly_income", "h.per_capita_monthly_income",
+             "PCI of policies.md: yearly household income / 12 / n (yuan)"),
+        ],
+        "w.core.household h LEFT JOIN hk ON hk.value = h.household_no",
+    ),
+    "person_label": (
+        "One row per person and label (seven categories).",
+        [
+            ("person_key", "pk.hashed", "keyed hash of the ID number"),
+            ("category", "l.category", "demographic, disability, health, economic, employment, education or assistance"),
+            ("label", "l.label", "label name (see the label catalogue)"),
+            ("value", "l.value", "label value as text"),
+            ("source_code", "l.source_code", "source the label was derived from"),
+            ("as_of", "l.as_of", "date the label's facts refer to"),
+        ],
+        "w.labels.person_label l LEFT JOIN pk ON pk.value = l.id_number",
+    ),
+    "household_label": (
+        "One row per household and label.",
+        [
+            ("household_key", "hk.hashed", "keyed hash of the household number"),
+            ("category", "l.category", "label category"),
+            ("label", "l.label", "label name"),
+            ("value", "l.value", "label value as text"),
+            ("as_of", "l.as_of", "date the label's facts refer to"),
+        ],
+        "w.labels.household_label l LEFT JOIN hk ON hk.value = l.household_no",
+    ),
+    "benefit": (
+        "One row per benefit now paid (民政 list, public-welfare jobs).",
+        [
+            ("person_key", "pk.hashed", "keyed hash of the ID number"),
+            ("policy_code", "b.policy_code", "policy code of policies.md §3"),
+            ("monthly_amount", "b.monthly_amount", "amount paid per month (yuan)"),
+            ("since", "b.since", "first month paid (起始年月)"),
+        ],
+        "w.core.benefit b LEFT JOIN pk ON pk.value = b.id_number",
+    ),
+    "worklist": (
+        "One row per worklist item of the night, with its state.",
+        [
+            ("item_id", "wl.item_id", "stable item id (kind, rule, policy, target)"),
+            ("run_date", "wl.run_date", "night the row was computed"),
+            ("kind", "wl.kind", "discover, review, warning or yellow"),
+            ("policy_code", "wl.policy_code", "policy of policies.md §3"),
+            ("rule_code", "wl.rule_code", "DISCOVER or the R_/W_/Y_ rule"),
+            ("person_key", "pk.hashed", "keyed hash of the person's (or head's) ID number"),
+            ("household_key", "hk.hashed", "keyed hash of the household number"),
+            ("township_code", "wl.township_code", "township the item is assigned to (371426000 = county office)"),
+            ("village_code", "wl.village_code", "village the item is assigned to"),
+            ("reason", "wl.reason", "why, in words a township clerk understands"),
+            ("evidence", "wl.evidence", "JSON list of source, file and row of each record used"),
+            ("amount", "wl.amount", "estimated amount (yuan) for the period"),
+            ("amount_period", "wl.amount_period", "month, year or once"),
+            ("priority", "wl.priority", "1 urgent, 2 normal, 3 routine"),
+            ("due_date", "wl.due_date", "due date, fixed at first dispatch (working days)"),
+            ("status", "wl.status", "new, dispatched, verified_eligible, ... closed_by_data"),
+            ("overdue", "wl.overdue", "due date passed while the item is open"),
+        ],
+        "w.marts.worklist wl LEFT JOIN pk ON pk.value = wl.id_number LEFT JOIN hk ON hk.value = wl.household_no",
+    ),
+    "source_delivery": (
+        "One row per delivered file, accepted or quarantined.",
+        [
+            ("source_code", "d.source_code", "source code of sources.md"),
+            ("file_name", "d.file_name", "file name as delivered"),
+            ("sha256", "d.sha256", "SHA-256 of the file's bytes"),
+            ("extract_date", "d.extract_date", "extract date from the file name"),
+            ("rows", "d.rows", "data rows read"),
+            ("rows_rejected", "d.rows_rejected", "rows rejected with a reason (meta.reject)"),
+            ("accepted", "d.accepted", "false when the file was quarantined"),
+            ("reason", "d.reason", "why a file was quarantined or skipped"),
+        ],
+        "w.meta.delivery d",
+    ),
+    "run": (
+        "One row per nightly run.",
+        [
+            ("run_id", "r.run_id", "run id (the run date; a rerun replaces its row)"),
+            ("run_date", "r.run_date", "the night's run date"),
+            ("started_at", "r.started_at", "UTC start time"),
+            ("finished_at", "r.finished_at", "UTC time the warehouse was published"),
+            ("status", "r.status", "published or failed"),
+            ("sources_ok", "r.sources_ok", "sources whose delivery in force is fresh"),
+            ("sources_failed", "r.sources_failed", "sources with a quarantined file tonight or stale"),
+            ("items_new", "r.items_new", "worklist items dispatched for the first time tonight"),
+            ("items_open", "r.items_open", "open worklist items after tonight"),
+        ],
+        "w.meta.run r",
+    ),
+}
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run_date: date, started_at: str, stages: dict) -> dict:
+    """Write tonight's row of meta.run (a rerun of the same night replaces it)."""
+    con.execute("""CREATE TABLE IF NOT EXISTS meta.run (
+        run_id VARCHAR PRIMARY KEY, run_date DATE, started_at VARCHAR, finished_at VARCHAR,
+        status VARCHAR, sources_ok INTEGER, sources_failed INTEGER, items_new INTEGER,
+        items_open INTEGER, stages VARCHAR)""")
+    ingest = stages.get("ingest", {})
+    quarantined = {s for s, v in ingest.get("sources", {}).items() if v.get("quarantined")}
+    stale = set(ingest.get("stale", []))
+    total_sources = len(ingest.get("sources", {})) or 20
+    failed = len(quarantined | stale)
+    items_new, items_open = con.execute("""
+        SELECT count(*) FILTER (WHERE dispatched_on = ?), count(*) FILTER (WHERE status IN ('new', 'dispatched'))
+        FROM meta.worklist_state""", [run_date]).fetchone()
+    run = dict(run_id=run_date.isoformat(), run_date=run_date, started_at=started_at,
+               finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), status="published",
+               sources_ok=total_sources - failed, sources_failed=failed,
+               items_new=items_new, items_open=items_open,
+               stages=json.dumps(stages, default=str, ensure_ascii=False, sort_keys=True))
+    con.execute("DELETE FROM meta.run WHERE run_id = ?", [run["run_id"]])
+    con.execute("INSERT INTO meta.run VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(run.values()))
+    run.pop("stages")
+    run["run_date"] = run_date.isoformat()
+    return run
+
+
+def _comment(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def analytics_sql(view: str) -> str:
+    _, columns, source = ANALYTICS_TABLES[view]
+    select = ",\n  ".join(f"{expr} AS {name}" for name, expr, _ in columns)
+    return f"CREATE TABLE {view} AS SELECT\n  {select}\nFROM {source}"
+
+
+def publish_analytics(home: Home) -> None:
+    key = load_or_create_key(home)
+    target = home.analytics
+    path = build.building_path(target)
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"ATTACH '{home.warehouse}' AS w (READ_ONLY)")
+        ids = [r[0] for r in con.execute(
+            "SELECT id_number FROM w.core.person UNION SELECT id_number FROM w.marts.worklist "
+            "UNION SELECT id_number FROM w.core.benefit UNION SELECT id_number FROM w.labels.person_label"
+        ).fetchall()]
+        households = [r[0] for r in con.execute(
+            "SELECT household_no FROM w.core.person UNION SELECT household_no FROM w.core.household "
+            "UNION SELECT household_no FROM w.marts.worklist").fetchall()]
+        # The key tables live only in this connection: registered, never written to the file.
+        con.register("pk", key_table(ids, key, "P"))
+        con.register("hk", key_table(households, key, "H"))
+        for view, (comment, columns, _) in ANALYTICS_TABLES.items():
+            con.execute(analytics_sql(view))
+            con.execute(f"COMMENT ON TABLE {view} IS {_comment(comment)}")
+            for name, _, col_comment in columns:
+                con.execute(f"COMMENT ON COLUMN {view}.{name} IS {_comment(col_comment)}")
+        con.unregister("pk")
+        con.unregister("hk")
+        con.execute("DETACH w")
+    build.swap_in(path, target)

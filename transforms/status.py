@@ -1,0 +1,56 @@
+"""`datapool status`: the home at a glance, in the terminal. Counts only."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+
+def _query(con, sql: str) -> list[tuple]:
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.CatalogException:
+        return []
+
+
+def render_status(home: Path, console: Console) -> None:
+    warehouse = Path(home) / "warehouse.duckdb"
+    if not warehouse.exists():
+        console.print(f"{home}: no night has run yet (no warehouse.duckdb)")
+        return
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        runs = _query(con, "SELECT run_date, status, started_at, finished_at, sources_ok, sources_failed, "
+                           "items_new, items_open FROM meta.run ORDER BY run_date DESC LIMIT 7")
+        sources = _query(con, """
+            SELECT source_code, max(extract_date) FILTER (WHERE accepted), count(*) FILTER (WHERE accepted),
+                   count(*) FILTER (WHERE NOT accepted), max(run_date)
+            FROM meta.delivery GROUP BY source_code ORDER BY source_code""")
+        quarantined = _query(con, "SELECT run_date, file_name, reason FROM meta.delivery "
+                                  "WHERE NOT accepted ORDER BY run_date DESC, file_name LIMIT 20")
+        states = _query(con, "SELECT status, count(*) FROM meta.worklist_state GROUP BY status ORDER BY status")
+    t = Table(title="Last runs")
+    for col in ("run date", "status", "started (UTC)", "finished (UTC)", "sources ok", "failed", "new", "open"):
+        t.add_column(col)
+    for r in runs:
+        t.add_row(*[str(c) for c in r])
+    console.print(t)
+    t = Table(title="Sources")
+    for col in ("source", "newest accepted extract", "accepted files", "quarantined files", "last seen on night"):
+        t.add_column(col)
+    for r in sources:
+        t.add_row(*["" if c is None else str(c) for c in r])
+    console.print(t)
+    t = Table(title="Quarantined files")
+    for col in ("night", "file", "reason"):
+        t.add_column(col)
+    for r in quarantined:
+        t.add_row(*[str(c) for c in r])
+    console.print(t)
+    t = Table(title="Worklist items by status")
+    t.add_column("status")
+    t.add_column("items")
+    for r in states:
+        t.add_row(*[str(c) for c in r])
+    console.print(t)
