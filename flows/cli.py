@@ -21,7 +21,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="datapool: the county's social-assistance data pool.")
 console = Console(stderr=True)
 out = Console()
@@ -56,11 +56,11 @@ def generate(out_dir: Path = typer.Option(..., "--out", help="home folder to wri
              nights: int = typer.Option(0, help="later nights' drops to write"),
              quirk_rate: float = typer.Option(0.01, help="share of rows showing each quirk")) -> None:
     """Write a synthetic county: inbox, later drops, divisions and truth."""
-    from sources.generator import generate as generate_county
-
     d = parse_date(run_date)
     if people < 100:
         raise UserError("--people must be at least 100 (the worked examples alone need 20)")
+    from sources.generator import generate as generate_county
+
     t0 = time.perf_counter()
     with console.status(f"generating {people:,} people ..."):
         summary = generate_county(out_dir, people=people, date=d, seed=seed, nights=nights,

@@ -33,13 +33,12 @@ def test_second_run_on_same_home_refused(tmp_path):
     from flows.cli import UserError
     from flows.lock import RunLock
 
-    (tmp_path / "inbox").mkdir()
-    with RunLock(tmp_path):
-        with pytest.raises(UserError, match="another datapool run"):
-            # a live process (this one's parent) holds it
-            lock = RunLock(tmp_path)
-            lock.path.write_text(str(os.getppid()))
-            lock.__enter__()
+    lock_file = tmp_path / ".datapool.lock"
+    lock_file.write_text(str(os.getppid()))  # a live process holds the home
+    with pytest.raises(UserError, match="another datapool run"):
+        with RunLock(tmp_path):
+            pass
+    assert lock_file.read_text() == str(os.getppid())
 
 
 def test_lock_left_by_dead_process_is_recovered(tmp_path):
