@@ -127,7 +127,16 @@ def layer_order(layer: str) -> list[Path]:
 
 
 def run_layers(con: duckdb.DuckDBPyConnection, layers: Iterable[str] = ("core", "labels", "rules")) -> None:
+    """Build the layers with the real runner (transforms/warehouse.py) when it
+    is importable, else with layer_order above (same convention)."""
+    try:
+        from transforms.warehouse import run_layer
+    except ImportError:
+        run_layer = None
     for layer in layers:
+        if run_layer is not None:
+            run_layer(con, layer)
+            continue
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         for path in layer_order(layer):
             select = path.read_text(encoding="utf-8").strip().rstrip(";")

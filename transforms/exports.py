@@ -249,24 +249,30 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[dict[str, Any]]]], run_
     workbook.close()
 
 
-def _out_dir(home_exports_dir: Path, run_date: date) -> Path:
-    base = Path(home_exports_dir)
-    return base if base.name == run_date.isoformat() else base / run_date.isoformat()
+def divisions_from_ref(con) -> dict[str, str]:
+    """{code: name} from ref.division (what the night loaded from divisions.csv)."""
+    try:
+        return {code: name for code, name in con.execute(
+            "SELECT code, name FROM ref.division WHERE code IS NOT NULL ORDER BY code").fetchall() if name}
+    except Exception:  # no ref.division: every code is shown as the code, with a warning
+        return {}
 
 
-def write_exports(con, home_exports_dir: Path, run_date: date, divisions: Mapping[str, Any]) -> dict:
-    """Write tonight's township files and manifest; mark the items dispatched.
+def write_exports(con, home_exports_dir: Path, run_date: date,
+                  divisions: Mapping[str, Any] | None = None) -> dict:
+    """Write tonight's township files and manifest into `home_exports_dir`
+    (HOME/exports/<run date>, or the folder the flow swaps in as that);
+    then mark the exported items dispatched.
 
-    `home_exports_dir` is HOME/exports (the run date's folder is made inside
-    it) or that folder itself. `divisions` maps a code to its name (or to a
-    divisions.csv row with a `name`). Returns {"directory", "files": [{file,
+    `divisions` maps a code to its name (or to a divisions.csv row with a
+    `name`); by default ref.division. Returns {"directory", "files": [{file,
     township_code, rows, sha256}], "rows", "dispatched", "warnings"}; a code
     missing from divisions is shown as the code and named in `warnings`.
     Needs marts.worklist built for `run_date` (after update_worklist_state).
     """
-    out = _out_dir(home_exports_dir, run_date)
+    out = Path(home_exports_dir)
     out.mkdir(parents=True, exist_ok=True)
-    names = _division_names(divisions)
+    names = _division_names(divisions if divisions is not None else divisions_from_ref(con))
     departments = _department_names()
     warnings: set[str] = set()
     rows = _rows_for_export(con, names, departments, run_date, warnings)

@@ -123,12 +123,15 @@ def _due_dates(con, run_date: date, calendar: WorkingCalendar) -> tuple[list[tup
     return dues, warnings
 
 
-def update_worklist_state(con, run_date: date, calendar: WorkingCalendar | None = None) -> dict:
+def update_worklist_state(con, run_date: date, calendar: WorkingCalendar | None = None,
+                          rebuild_marts: bool = True) -> dict:
     """Carry meta.worklist_state to this night from rules.finding.
 
-    Returns counts by transition and the calendar warnings (a due date counted
-    through a year without a confirmed holiday notice, an unknown time limit).
-    Run after the rules layer and before the marts layer.
+    Run after the rules layer. marts.worklist reads the state, so unless
+    `rebuild_marts` is False the marts layer is (re)built here afterwards,
+    whether or not the caller built it before. Returns counts by transition
+    and the calendar warnings (a due date counted through a year without a
+    confirmed holiday notice, an unknown time limit).
     """
     calendar = calendar or default_calendar()
     ensure_worklist_state(con)
@@ -213,6 +216,10 @@ def update_worklist_state(con, run_date: date, calendar: WorkingCalendar | None 
         "(SELECT item_id FROM worklist_tonight)", [run_date]).fetchone()[0]
     counts["open"] = con.execute(
         f"SELECT count(*) FROM meta.worklist_state WHERE status IN ({open_list})").fetchone()[0]
+    if rebuild_marts:
+        from transforms.warehouse import run_layer
+
+        run_layer(con, "marts")
     return {"counts": counts, "warnings": warnings}
 
 
