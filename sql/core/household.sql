@@ -5,7 +5,8 @@
 -- and URBAN/RURAL come from the head's 村居代码 (digits 10-12: 001-099
 -- community = urban, 200-399 village = rural, anything else NULL for a home
 -- visit). The contact is the head while the head lives there (正常, alive, not
--- in prison); else the oldest adult member who does.
+-- in prison); else the oldest adult member who does. INC(h) sums core.income
+-- over HH(h); PCI(h) = INC(h) / 12 / n (NULL when n = 0).
 WITH members AS (
     SELECT * FROM core.membership
 ),
@@ -31,6 +32,14 @@ sizes AS (
         first(_row ORDER BY _file, _row) AS first_row
     FROM members
     GROUP BY household_no
+),
+
+incomes AS (
+    SELECT m.household_no, sum(i.yearly_amount) AS yearly_income
+    FROM members AS m
+    JOIN core.income AS i ON i.id_number = m.id_number
+    WHERE m.in_hh
+    GROUP BY m.household_no
 ),
 
 contacts AS (
@@ -61,6 +70,10 @@ final AS (
             WHEN try_cast(substr(h.village_code, 10, 3) AS INTEGER) BETWEEN 200 AND 399 THEN false
         END AS is_urban,
         s.size,
+        coalesce(inc.yearly_income, 0)::DECIMAL(14, 2) AS yearly_income,
+        CASE WHEN s.size > 0
+             THEN round(coalesce(inc.yearly_income, 0) / 12 / s.size, 2)::DECIMAL(14, 2)
+        END AS per_capita_monthly_income,
         s.members_in_household,
         s.members_registered,
         c.id_number AS contact_id_number,
@@ -73,6 +86,7 @@ final AS (
     FROM sizes AS s
     LEFT JOIN heads AS h ON h.household_no = s.household_no
     LEFT JOIN contacts AS c ON c.household_no = s.household_no
+    LEFT JOIN incomes AS inc ON inc.household_no = s.household_no
 )
 
 SELECT * FROM final

@@ -14,6 +14,9 @@
 -- Life events of policies.md §2 are columns here: DEAD (gaj 死亡, or any
 -- bzs_hh row), its date (bzs 死亡日期, else gaj 变动日期) and evidence, JAIL
 -- (a core.jail row), GONE (迁出, 注销 and not dead, or absent from gaj).
+-- life_status says which, in that order: deceased, not_in_register,
+-- moved_out (迁出), cancelled (注销, not dead), incarcerated, alive.
+-- is_urban reads the person's own 村居代码 (digits 10-12, as URBAN(h) does).
 WITH run AS (
     SELECT max(run_date) AS run_date FROM ref.run
 ),
@@ -168,12 +171,17 @@ final AS (
             OR register_status = '迁出'
             OR (register_status = '注销' AND NOT is_dead) AS is_gone,
         CASE
-            WHEN is_dead THEN 'dead'
-            WHEN NOT in_household_register OR register_status = '迁出'
-                 OR (register_status = '注销' AND NOT is_dead) THEN 'gone'
-            WHEN is_jailed THEN 'jailed'
+            WHEN is_dead THEN 'deceased'
+            WHEN NOT in_household_register THEN 'not_in_register'
+            WHEN register_status = '迁出' THEN 'moved_out'
+            WHEN register_status = '注销' THEN 'cancelled'
+            WHEN is_jailed THEN 'incarcerated'
             ELSE 'alive'
         END AS life_status,
+        CASE
+            WHEN try_cast(substr(village_code, 10, 3) AS INTEGER) BETWEEN 1 AND 99 THEN true
+            WHEN try_cast(substr(village_code, 10, 3) AS INTEGER) BETWEEN 200 AND 399 THEN false
+        END AS is_urban,
         _source,
         _file,
         _row

@@ -112,7 +112,7 @@ def test_dead_from_cremation_record_even_while_the_register_says_normal():
     row = one(con, "SELECT * FROM core.person")
     assert row["is_dead"] and row["death_date"] == date(2026, 1, 20)
     assert (row["death_evidence"], row["death_source"], row["death_row"]) == ("火化记录", "bzs_hh", 2)
-    assert row["life_status"] == "dead"
+    assert row["life_status"] == "deceased"
 
 
 def test_dead_from_the_register_uses_its_change_date_and_moved_out_is_gone():
@@ -162,6 +162,31 @@ def test_household_size_excludes_dead_moved_and_jailed_members_and_reads_the_are
     assert h["H1"]["township_code"] == "371426001" and h["H1"]["village_code"] == V_URBAN
     assert h["H2"]["size"] == 0 and h["H2"]["area"] == "rural"
     assert h["H1"]["contact_id_number"] == WANG_JIANGUO and h["H1"]["contact_is_head"]
+
+
+def test_household_income_and_per_capita_income_as_the_manual_computes_them():
+    # E6: a pensioner of 2,600 a month and a grandchild; two dead parents
+    # E3: 2025 income 18,000 for three; an older tax year is not Y
+    con = warehouse({
+        "gaj_hjrk": [
+            gaj("H6", "马长山", "372422195811116014", "户主", V_RURAL),
+            gaj("H6", "马俊", "372422198503096035", "子", V_RURAL, status="死亡", change_date=date(2021, 5, 10)),
+            gaj("H6", "马欣怡", "371426201709156063", "孙女", V_RURAL),
+            gaj("H3", "周强", "372422197805063015", "户主", V_URBAN),
+            gaj("H3", "吴丽", "372422198007193020", "配偶", V_URBAN),
+            gaj("H3", "周浩", "371426201003023031", "子", V_URBAN),
+        ],
+        "rsj_jy": [{"id_number": "372422195811116014", "pension_type": "职工", "monthly_pension": 2600}],
+        "swj_sr": [{"id_number": "372422197805063015", "tax_year": 2025, "income": 18000},
+                   {"id_number": "372422197805063015", "tax_year": 2024, "income": 99000}],
+    })
+    h = {r["household_no"]: r for r in records(con, "SELECT * FROM core.household")}
+    assert float(h["H6"]["yearly_income"]) == 31200 and float(h["H6"]["per_capita_monthly_income"]) == 1300
+    assert float(h["H3"]["yearly_income"]) == 18000 and float(h["H3"]["per_capita_monthly_income"]) == 500
+    labels = {(r["household_no"], r["label"]): r["value"]
+              for r in records(con, "SELECT * FROM labels.household_label")}
+    assert labels[("H6", "per_capita_monthly_income")] == "1300.00" and labels[("H3", "urban")] == V_URBAN
+    assert labels[("H6", "size")] == "2"
 
 
 def test_contact_is_the_oldest_living_adult_when_the_head_is_dead():
@@ -312,7 +337,7 @@ def test_every_core_table_keeps_lineage():
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core'").fetchall()]
     assert {"person", "household", "membership", "parents", "benefit", "disability", "illness",
-            "jail"} <= set(tables)
+            "jail", "income"} <= set(tables)
     for t in tables:
         cols = {r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' "
