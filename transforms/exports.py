@@ -48,6 +48,7 @@ COLUMN_WIDTHS = {
     "派单日期": 12, "办结时限": 12, "核实结果": 16, "核实日期": 12, "协理员备注": 30,
 }
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 _FILE_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 EXPORT_QUERY = """
@@ -194,6 +195,9 @@ def _rows_for_export(con, names: Mapping[str, str], departments: Mapping[str, st
             "核实日期": "",
             "协理员备注": "",
         }
+        for key, value in record.items():  # one line per row in the CSV, whatever a source held
+            if isinstance(value, str):
+                record[key] = _LINE_BREAKS.sub(" ", value)
         rows.append({"township_code": township, "township_name": township_name,
                      "village_code": village, "record": record})
     return rows

@@ -241,3 +241,13 @@ def test_divisions_default_to_ref_and_load_from_csv(tmp_path):
     update_worklist_state(con, D1)
     result = write_exports(con, tmp_path / "z", D1)
     assert result["warnings"] == [] and (tmp_path / "z" / "371426105_王杲铺镇.xlsx").exists()
+
+
+def test_a_line_break_inside_a_source_value_does_not_break_the_csv_lines(tmp_path):
+    rows = e1_rows()
+    rows["gaj_hjrk"][2]["address"] = "平原县王杲铺镇\n李庄村3号"
+    con = duckdb.connect()
+    run_night(con, rows, D1, tmp_path / "w")
+    raw = (tmp_path / "w" / "371426105_王杲铺镇.csv").read_bytes()
+    assert raw.count(b"\n") == raw.count(b"\r\n") == 3
+    assert "平原县王杲铺镇 李庄村3号" in raw.decode("utf-8-sig")
