@@ -247,16 +247,16 @@ def mark_dispatched(con, run_date: date, item_ids: list[str] | None = None) -> i
     what analysts see tonight matches what went out.
     """
     ensure_worklist_state(con)
-    params: list = [run_date, run_date, run_date]
     only = ""
     if item_ids is not None:
         if not item_ids:
             return 0
-        only = f" AND item_id IN ({', '.join('?' for _ in item_ids)})"
-        params += list(item_ids)
+        con.execute("CREATE OR REPLACE TEMP TABLE worklist_exported AS "
+                    "SELECT unnest(?::VARCHAR[]) AS item_id", [list(item_ids)])
+        only = " AND item_id IN (SELECT item_id FROM worklist_exported)"
     n = _rowcount(con.execute(
-        "UPDATE meta.worklist_state SET status = 'dispatched', dispatched_on = ?, status_date = ? "
-        "WHERE status = 'new' AND last_exported_on = ?" + only, params))
+        "UPDATE meta.worklist_state SET status = 'dispatched', dispatched_on = $d, status_date = $d "
+        "WHERE status = 'new' AND last_exported_on = $d" + only, {"d": run_date}))
     has_mart = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
         "AND table_name = 'worklist'").fetchone()[0]
