@@ -53,7 +53,8 @@ def transform(home: str, run_date: date) -> dict:
         con.execute(value_macros_sql())
         con.execute(id_number_macros_sql())
         create_lake_views(con, h, run_date)
-        return run_layers(con)
+        # marts come after the worklist state moves (worklist task)
+        return run_layers(con, ("staging", "core", "labels", "rules"))
 
 
 @task(name="worklist", **TASK_OPTIONS)

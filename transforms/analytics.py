@@ -33,7 +33,7 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
             ("township_code", "p.township_code", "乡镇街道代码 (9 digits)"),
             ("village_code", "p.village_code", "村居代码 (12 digits)"),
             ("is_urban", "p.is_urban", "true when the village code is an urban community (digits 10-12 001-099)"),
-            ("life_status", "p.life_status", "alive, deceased, moved_out, incarcerated or cancelled"),
+            ("life_status", "p.life_status", "alive, deceased, moved_out, cancelled, incarcerated or not_in_register"),
             ("in_household_register", "p.in_household_register",
              "false for IDs seen only in other departments' data"),
         ],
