@@ -388,7 +388,7 @@ def cap_out_of_pocket(df: pd.DataFrame, cap: float) -> pd.DataFrame:
 
 def cremations_from_register(county: County) -> None:
     P = county.P
-    idx = np.flatnonzero(P.bzs.to_numpy() & (P.tag == "").to_numpy())
+    idx = np.flatnonzero(P.bzs.to_numpy())
     county.add("bzs_hh", pd.DataFrame({"pid": idx, "death_date": P.death_date.to_numpy()[idx],
                                        "cremation_date": P.cremation_date.to_numpy()[idx]}))
 

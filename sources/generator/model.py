@@ -50,6 +50,7 @@ class County:
     truth: list = field(default_factory=list)
     suppress: set = field(default_factory=set)          # (pid, 救助类别) the helper must not pay
     night_plan: list = field(default_factory=list)
+    pending: dict = field(default_factory=dict)         # code -> rows added one by one (planting)
 
     # --- planting API -----------------------------------------------------------
 
@@ -81,7 +82,7 @@ class County:
 
     def add(self, code: str, rows: list[dict] | pd.DataFrame) -> None:
         df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-        if len(df) == 0:
+        if len(df) == 0 and code in self.facts:
             return
         if code in self.facts and len(self.facts[code]):
             df = pd.concat([self.facts[code], df], ignore_index=True)
@@ -92,7 +93,14 @@ class County:
         self.facts[code] = df
 
     def fact(self, code: str, pid: int, **values) -> None:
-        self.add(code, [{"pid": pid, **{k: _d(v) if _is_date(v) else v for k, v in values.items()}}])
+        """One planted row; collected and added in one go by flush()."""
+        row = {"pid": pid, **{k: _d(v) if _is_date(v) else v for k, v in values.items()}}
+        self.pending.setdefault(code, []).append(row)
+
+    def flush(self) -> None:
+        for code in sorted(self.pending):
+            self.add(code, self.pending[code])
+        self.pending = {}
 
     def plant(self, night, kind: str, rule_code: str, policy_code: str, pid: int, amount="",
               amount_period: str = "", example: str = "", note: str = "", target: str = "person") -> None:
@@ -129,11 +137,12 @@ class County:
 
         n_hh = int(P.hid.max()) + 1 if len(P) else 0
         hh = pd.DataFrame({"hid": np.arange(n_hh)})
-        hh["tag"] = ""
-        hh["locked"] = False
-        hh["village"] = None
+        tag = np.full(n_hh, "", dtype=object)
+        locked = np.zeros(n_hh, bool)
+        village = np.full(n_hh, None, dtype=object)
         for h in self.households:
-            hh.loc[h["hid"], ["tag", "locked", "village"]] = [h["tag"], h["locked"], h["village"]]
+            tag[h["hid"]], locked[h["hid"]], village[h["hid"]] = h["tag"], h["locked"], h["village"]
+        hh["tag"], hh["locked"], hh["village"] = tag, locked, village
         rng = ctx.rng("villages")
         vill = self.places.villages
         todo = hh.village.isna().to_numpy()
@@ -168,11 +177,16 @@ class County:
 
         # Names: surnames by household line, given names by birth decade.
         bank = NameBank(ctx.rng("surnames"))
-        order = P.sort_values(["hid", "pid"], kind="stable")
+        order = np.lexsort((P.pid.to_numpy(), P.hid.to_numpy()))
+        hid_sorted = P.hid.to_numpy()[order]
+        rels = P.rel.to_numpy(dtype=object)[order].tolist()
+        sexes = P.sex.to_numpy(dtype=object)[order].tolist()
+        cuts = (np.flatnonzero(np.diff(hid_sorted)) + 1).tolist()
+        sorted_names: list = []
+        for a, b in zip([0] + cuts, cuts + [len(order)]):
+            sorted_names.extend(household_surnames(bank, rels[a:b], sexes[a:b]))
         surname = np.empty(len(P), dtype=object)
-        for _, grp in order.groupby("hid", sort=True):
-            s = household_surnames(bank, grp.rel.tolist(), grp.sex.tolist())
-            surname[grp.index.to_numpy()] = s
+        surname[order] = sorted_names
         gn = given_names(ctx.rng("given_names"), P.birth.to_numpy(), P.sex.to_numpy())
         full = pd.Series(surname, index=P.index) + pd.Series(gn, index=P.index)
         P["name"] = P.name.where(P.name.notna(), full)

@@ -96,6 +96,8 @@ def _month_forms(d: dt.date, k: int) -> str:
 
 def _amount_forms(v: float, k: int) -> str:
     whole = float(v).is_integer()
+    if abs(v) < 1000 and k % 3 == 0:
+        k = 1  # no thousands separator to show: write the unit instead
     return (f"{v:,.2f}", (f"{int(v)}元" if whole else f"{v:.2f}元"), (f"￥{int(v)}" if whole else f"￥{v:.2f}"))[k % 3]
 
 

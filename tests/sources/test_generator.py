@@ -1,0 +1,738 @@
+"""The synthetic county generator (sources/generator): files, truth, determinism.
+
+Everything here reads the generated files back as a department's clerk would
+(CSV in the contract's encoding, xlsx through calamine under a title row) and
+checks them against the contracts, the worked examples of policies.md §7 and
+truth/; python-stdnum is the oracle for check digits.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+from stdnum.cn import ric
+
+from sources.contracts import SOURCE_ORDER, load_contracts
+from sources.generator import deliver, generate
+
+D = dt.date(2026, 3, 15)
+EXTRACT = "20260314"
+PEOPLE = 2000
+CONTRACTS = load_contracts()
+SERIOUS_ILLNESS = {"恶性肿瘤", "尿毒症", "白血病", "器官移植术后", "精神分裂症", "分裂情感性障碍", "偏执性精神病",
+                   "双相情感障碍", "癫痫所致精神障碍", "精神发育迟滞伴发精神障碍"}
+CHILD_OF_HEAD = re.compile(r"(子|女|儿子|女儿|(长|次|三|独生|养|继)(子|女))")
+FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+
+
+# --- fixtures -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("gen") / "home"
+    generate(root, people=PEOPLE, date=D, seed=1, nights=2)
+    return root
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("twin") / "home"
+    generate(root, people=PEOPLE, date=D, seed=1, nights=2)
+    return root
+
+
+# --- reading files back ---------------------------------------------------------
+
+def normalise_id(raw) -> str | None:
+    """Undo what people and Excel do to an ID number (the recoverable quirks)."""
+    if not isinstance(raw, str):
+        return None
+    v = raw.translate(FULLWIDTH).replace(" ", "").replace("\u3000", "").lstrip("'").upper()
+    if len(v) == 15 and v.isdigit():
+        body = v[:6] + "19" + v[6:]
+        v = body + ric.calc_check_digit(body + "0")
+    if len(v) == 18 and v[:17].isdigit() and ric.calc_check_digit(v) == v[17] and not v.endswith("000"):
+        return v
+    return None
+
+
+def sheet_rows(path: Path) -> list[list]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+
+def read_raw(path: Path) -> tuple[list[str], list[list], int]:
+    """(header, data rows, sheet/line number of the first data row)."""
+    code = path.name.rsplit("_", 1)[0]
+    contract = CONTRACTS[code]
+    if path.suffix == ".csv":
+        text = path.read_bytes().decode(contract.encoding)
+        rows = list(csv.reader(io.StringIO(text)))
+        return rows[0], rows[1:], 2
+    rows = sheet_rows(path)
+    names = set(contract.headers)
+    at = next(i for i, r in enumerate(rows) if len(names & {str(c) for c in r}) >= len(names) - 1)
+    body = rows[at + 1:]
+    while body and isinstance(body[-1][0], str) and (body[-1][0] == "合计" or body[-1][0].startswith("制表人")):
+        body.pop()
+    return [str(c) for c in rows[at]], body, at + 2
+
+
+def read_source(path: Path) -> list[dict]:
+    """Rows keyed by canonical column name (a renamed header mapped back)."""
+    code = path.name.rsplit("_", 1)[0]
+    contract = CONTRACTS[code]
+    header, body, first = read_raw(path)
+    lookup = {}
+    for c in contract.columns:
+        lookup[c.header] = c.name
+        for a in c.aliases:
+            lookup.setdefault(a, c.name)
+    keys = [lookup[h] for h in header]
+    out = []
+    for i, r in enumerate(body):
+        row = {k: ("" if v is None else v) for k, v in zip(keys, r)}
+        row["_row"] = first + i
+        out.append(row)
+    return out
+
+
+def inbox(home: Path, code: str) -> Path:
+    return home / "inbox" / CONTRACTS[code].file_name(EXTRACT)
+
+
+def rows_by_id(home: Path, code: str) -> dict[str, list[dict]]:
+    out = defaultdict(list)
+    for r in read_source(inbox(home, code)):
+        n = normalise_id(r["id_number"]) if isinstance(r["id_number"], str) else None
+        if n:
+            out[n].append(r)
+    return out
+
+
+def truth(home: Path, name: str) -> list[dict]:
+    with (home / "truth" / name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def age_on(id_number: str, day: dt.date) -> int:
+    b = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+def as_date(v) -> dt.date | None:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v if isinstance(v, dt.date) else v.date()
+    if isinstance(v, float) or (isinstance(v, str) and re.fullmatch(r"\d{5}", v)):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(float(v)))
+    v = str(v).strip()
+    for pat in (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r"(\d{4})(\d{2})(\d{2})",
+                r"(\d{4})年(\d{1,2})月(\d{1,2})日"):
+        m = re.fullmatch(pat, v)
+        if m:
+            return dt.date(*map(int, m.groups()))
+    return None
+
+
+class Register:
+    """The register and the facts that decide FC / DEAD, read from the files."""
+
+    def __init__(self, home: Path):
+        gaj = read_source(inbox(home, "gaj_hjrk"))
+        self.person = {}
+        self.households = defaultdict(list)
+        for r in gaj:
+            i = normalise_id(r["id_number"])
+            if i and i not in self.person:
+                self.person[i] = r
+                self.households[r["household_no"]].append((i, r["relation_to_head"]))
+        self.bzs = set(rows_by_id(home, "bzs_hh"))
+        self.sev = {i for i, rs in rows_by_id(home, "clh_cjr").items()
+                    if any(r["cert_status"] == "有效" and r["disability_grade"] in ("一级", "二级") for r in rs)}
+        self.jail = set()
+        for i, rs in rows_by_id(home, "sfj_jz").items():
+            for r in rs:
+                start, end = as_date(r["start_date"]), as_date(r["end_date"])
+                if r["correction_type"] == "服刑" and start and start <= D and (end is None or end > D):
+                    self.jail.add(i)
+        self.ill = {i for i, rs in rows_by_id(home, "wjw_mb").items()
+                    if any(r["disease"] in SERIOUS_ILLNESS and r["management_status"] not in ("结案", "死亡") for r in rs)}
+        for i, rs in rows_by_id(home, "ybj_js").items():
+            for r in rs:
+                when = as_date(r["discharge_date"]) or as_date(r["admission_date"])
+                if r["is_critical_illness"] == "是" and when and D - dt.timedelta(days=365) < when <= D:
+                    self.ill.add(i)
+        self.mzj = rows_by_id(home, "mzj_jzdx")
+
+    def dead(self, i: str) -> bool:
+        p = self.person.get(i)
+        return i in self.bzs or (p is not None and p["status"] == "死亡")
+
+    def fc(self, i: str) -> bool:
+        return i in self.sev or i in self.jail or i in self.ill
+
+    def parents(self, i: str) -> list[str] | None:
+        p = self.person[i]
+        members = self.households[p["household_no"]]
+        rel = p["relation_to_head"]
+        if CHILD_OF_HEAD.fullmatch(rel):
+            found = [m for m, r in members if r in ("户主", "配偶")]
+        elif rel in ("孙子", "孙女", "外孙子", "外孙女"):
+            kids = [m for m, r in members if CHILD_OF_HEAD.fullmatch(r)]
+            inlaws = [m for m, r in members if r in ("儿媳", "女婿")]
+            found = (kids + inlaws) if len(kids) == 1 and len(inlaws) == 1 else []
+        else:
+            found = []
+        return found if len(found) == 2 else None
+
+    def fuc_or_orphan_eligible(self, i: str) -> bool:
+        p = self.person[i]
+        if p["status"] != "正常" or self.dead(i) or i in self.jail or age_on(i, D) >= 18:
+            return False
+        par = self.parents(i)
+        if not par:
+            return False
+        return all(self.fc(q) or self.dead(q) for q in par) and (
+            any(self.fc(q) for q in par) or all(self.dead(q) for q in par))
+
+
+@pytest.fixture(scope="module")
+def register(home) -> Register:
+    return Register(home)
+
+
+# --- determinism ------------------------------------------------------------------
+
+def all_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_gives_identical_bytes(home, twin):
+    a, b = all_files(home), all_files(twin)
+    assert a.keys() == b.keys()
+    assert any(k.endswith(".xlsx") for k in a)
+    different = [k for k in a if a[k] != b[k]]
+    assert not different, different
+
+
+def test_different_seed_gives_different_files(home, tmp_path):
+    generate(tmp_path, people=PEOPLE, date=D, seed=2, nights=0)
+    for code in ("gaj_hjrk", "mzj_jzdx"):
+        assert inbox(home, code).read_bytes() != inbox(tmp_path, code).read_bytes()
+
+
+# --- files as the contracts say -------------------------------------------------------
+
+def test_all_twenty_sources_with_contract_headers(home):
+    renamed = {(d["file"], d["column"]) for d in truth(home, "defects.csv") if d["kind"] == "header_renamed"}
+    for code in SOURCE_ORDER:
+        contract = CONTRACTS[code]
+        path = inbox(home, code)
+        assert path.exists(), path
+        header, body, _ = read_raw(path)
+        expected = list(contract.headers)
+        for i, c in enumerate(contract.columns):
+            if (path.name, c.header) in renamed:
+                assert header[i] in c.aliases
+                expected[i] = header[i]
+        assert header == expected, code
+        assert body, code
+
+
+def test_encodings_as_declared(home):
+    for code in SOURCE_ORDER:
+        contract = CONTRACTS[code]
+        if contract.format != "csv":
+            continue
+        data = inbox(home, code).read_bytes()
+        if contract.encoding == "gbk":
+            data.decode("gbk")
+            with pytest.raises(UnicodeDecodeError):
+                data.decode("utf-8")
+        elif contract.encoding == "utf-8-sig":
+            assert data.startswith(b"\xef\xbb\xbf")
+            data.decode("utf-8")
+        else:
+            assert not data.startswith(b"\xef\xbb\xbf")
+            data.decode("utf-8")
+            with pytest.raises(UnicodeDecodeError):
+                data.decode("gbk")
+
+
+def test_mzj_xlsx_has_title_and_footer(home):
+    rows = sheet_rows(inbox(home, "mzj_jzdx"))
+    assert rows[0][0] == "平原县2026年3月低保在保人员名单"
+    assert rows[1][:3] == ["姓名", "身份证号", "救助类别"] or "救助类别" in rows[1]
+    assert rows[-2][0] == "合计" and str(rows[-1][0]).startswith("制表人：")
+
+
+def test_divisions(home):
+    with (home / "reference" / "divisions.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    towns = [r for r in rows if len(r["code"]) == 9]
+    villages = {r["code"]: r for r in rows if len(r["code"]) == 12}
+    assert len(towns) == 12 and all(r["township_code"] == r["code"] for r in towns)
+    for code in ("371426105213", "371426103205", "371426001012", "371426001015", "371426107221",
+                 "371426107302", "371426104233"):
+        assert code in villages and villages[code]["township_code"] == code[:9]
+    for code, r in villages.items():
+        tail = int(code[9:])
+        assert (1 <= tail <= 99 and r["name"].endswith("社区")) or (200 <= tail <= 399 and r["name"].endswith("村"))
+    assert len({r["name"] for r in villages.values()}) > 0.9 * len(villages)
+    gaj = read_source(inbox(home, "gaj_hjrk"))
+    assert {r["village_code"] for r in gaj} <= set(villages)
+
+
+# --- the worked examples ------------------------------------------------------------------
+
+E_PEOPLE = {  # id: (name, relation, village)
+    "372422198604121017": ("王建国", "户主", "371426105213"), "372422198809031023": ("李秀梅", "配偶", "371426105213"),
+    "371426201506201039": ("王子涵", "子", "371426105213"), "371426201911081042": ("王雨桐", "女", "371426105213"),
+    "372422194002012018": ("孙德福", "户主", "371426103205"),
+    "372422197805063015": ("周强", "户主", "371426001012"), "372422198007193020": ("吴丽", "配偶", "371426001012"),
+    "371426201003023031": ("周浩", "子", "371426001012"),
+    "372422197210104017": ("赵明", "户主", "371426001015"), "372422197401254026": ("钱红", "配偶", "371426001015"),
+    "371426200308144040": ("赵琳", "女", "371426001015"),
+    "372422199002145016": ("刘伟", "户主", "371426107221"), "37242219580530502X": ("张桂兰", "母亲", "371426107221"),
+    "372422195811116014": ("马长山", "户主", "371426107302"), "372422198503096035": ("马俊", "子", "371426107302"),
+    "372422198712016046": ("韩雪", "儿媳", "371426107302"), "371426201709156063": ("马欣怡", "孙女", "371426107302"),
+    "372422196208207012": ("陈志刚", "户主", "371426104233"), "372422196312057026": ("杨秀兰", "配偶", "371426104233"),
+}
+
+
+def test_examples_in_the_register_exactly(home):
+    gaj = {r["id_number"]: r for r in read_source(inbox(home, "gaj_hjrk"))}
+    households = defaultdict(set)
+    for i, (name, rel, village) in E_PEOPLE.items():
+        r = gaj[i]
+        assert (r["name"], r["relation_to_head"], r["village_code"], r["township_code"]) == (name, rel, village, village[:9])
+        assert r["sex"] == ("男" if int(i[16]) % 2 else "女")
+        assert r["birth_date"] == f"{i[6:10]}-{i[10:12]}-{i[12:14]}"
+        assert re.fullmatch(r"\d{10}", r["household_no"])
+        households[village].add(r["household_no"])
+        expected_status = "死亡" if name in ("马俊", "韩雪") else "正常"
+        assert r["status"] == expected_status
+    assert all(len(v) == 1 for v in households.values())
+    assert gaj["372422198503096035"]["change_date"] == "2021-05-10"
+    assert gaj["372422198712016046"]["change_date"] == "2022-08-30"
+
+
+def _mzj(home) -> dict[str, set]:
+    out = defaultdict(set)
+    for r in read_source(inbox(home, "mzj_jzdx")):
+        if r["id_number"] in E_PEOPLE:
+            out[r["id_number"]].add((r["benefit_category"], float(r["monthly_amount"])))
+    return out
+
+
+def test_e1_seed_case_rows(home):
+    mzj = _mzj(home)
+    parents = {("农村低保", 720.0), ("困难残疾人生活补贴", 150.0), ("重度残疾人护理补贴", 200.0)}
+    assert mzj["372422198604121017"] == parents and mzj["372422198809031023"] == parents
+    assert mzj["371426201506201039"] == {("农村低保", 720.0)} == mzj["371426201911081042"]
+    clh = {r["id_number"]: r for r in read_source(inbox(home, "clh_cjr")) if r["id_number"] in E_PEOPLE}
+    assert (clh["372422198604121017"]["disability_type"], clh["372422198604121017"]["disability_grade"],
+            clh["372422198604121017"]["cert_status"], clh["372422198604121017"]["issue_date"]) == ("肢体", "一级", "有效", "2016-05-10")
+    assert (clh["372422198809031023"]["disability_type"], clh["372422198809031023"]["disability_grade"],
+            clh["372422198809031023"]["issue_date"]) == ("精神", "一级", "2018-03-02")
+    jtj = {r["id_number"]: r for r in read_source(inbox(home, "jtj_xs")) if r["id_number"] in E_PEOPLE}
+    assert (jtj["371426201506201039"]["school_level"], jtj["371426201506201039"]["aid_programme"]) == ("小学", "义务教育生活补助")
+    assert (jtj["371426201911081042"]["school_level"], jtj["371426201911081042"]["aid_programme"]) == ("学前", "学前资助")
+    rsj = {r["id_number"]: r for r in read_source(inbox(home, "rsj_jy")) if r["id_number"] in E_PEOPLE}
+    for i in ("372422198604121017", "372422198809031023"):
+        assert (rsj[i]["employment_status"], rsj[i]["pension_type"]) == ("未就业", "城乡居民")
+    rows = [t for t in truth(home, "findings.csv") if t["example"] == "E1"]
+    assert sorted((t["id_number"], t["rule_code"], t["policy_code"], t["amount"], t["amount_period"], t["night"])
+                  for t in rows) == [
+        ("371426201506201039", "DISCOVER", "FACT_UNSUPPORTED_CHILD", "920", "month", "2026-03-15"),
+        ("371426201911081042", "DISCOVER", "FACT_UNSUPPORTED_CHILD", "920", "month", "2026-03-15")]
+
+
+def test_e2_to_e7_rows(home):
+    mzj = _mzj(home)
+    assert mzj["372422194002012018"] == {("农村特困", 936.0), ("高龄津贴", 100.0)}
+    bzs = [r for r in read_source(inbox(home, "bzs_hh")) if r["id_number"] == "372422194002012018"]
+    assert [(r["name"], r["death_date"], r["cremation_date"]) for r in bzs] == [("孙德福", "2026-01-20", "2026-01-22")]
+    cars = {(r["id_number"], r["vehicle_type"], r["status"]) for r in read_source(inbox(home, "cgs_cl"))
+            if r["id_number"] in E_PEOPLE}
+    assert cars == {("372422197805063015", "小型轿车", "正常"), ("372422198007193020", "摩托车", "正常")}
+    assert all(mzj[i] == {("城市低保", 400.0)} for i in ("372422197805063015", "372422198007193020", "371426201003023031"))
+    ybj = sorted((r["discharge_date"], r["out_of_pocket"], r["is_critical_illness"], r["visit_type"])
+                 for r in read_source(inbox(home, "ybj_js")) if r["id_number"] == "372422197210104017")
+    assert ybj == [("2025-06-28", "41000.00", "是", "住院"), ("2025-12-20", "24000.00", "是", "住院")]
+    swj = {(r["id_number"], r["tax_year"], r["income"]) for r in read_source(inbox(home, "swj_sr"))
+           if r["id_number"] in E_PEOPLE}
+    assert swj == {("372422197805063015", "2025", "18000.00"), ("372422197210104017", "2025", "72000.00"),
+                   ("372422197401254026", "2025", "48000.00")}
+    rsj = {r["id_number"]: r for r in read_source(inbox(home, "rsj_jy")) if r["id_number"] in E_PEOPLE}
+    assert (rsj["372422199002145016"]["referrals"], rsj["372422199002145016"]["refusals"]) == ("5", "3")
+    assert mzj["37242219580530502X"] == {("农村低保", 720.0), ("经济困难老年人补贴", 100.0)}
+    assert mzj["371426201709156063"] == {("孤儿", 1380.0)}
+    assert (rsj["372422195811116014"]["pension_type"], rsj["372422195811116014"]["monthly_pension"]) == ("职工", "2600")
+    assert mzj["372422196312057026"] == {("重度残疾人护理补贴", 150.0)} and not mzj["372422196208207012"]
+    clh = {r["id_number"]: (r["disability_type"], r["disability_grade"], r["cert_status"])
+           for r in read_source(inbox(home, "clh_cjr")) if r["id_number"] in E_PEOPLE}
+    assert clh["372422196208207012"] == ("肢体", "三级", "有效") and clh["372422196312057026"] == ("视力", "二级", "有效")
+    got = sorted((t["example"], t["kind"], t["rule_code"], t["policy_code"], t["id_number"], t["amount"])
+                 for t in truth(home, "findings.csv") if t["example"] not in ("", "E1"))
+    assert got == sorted([
+        ("E2", "review", "R_DECEASED_PAID", "TK_RURAL", "372422194002012018", "936"),
+        ("E2", "review", "R_DECEASED_PAID", "HIGH_AGE", "372422194002012018", "100"),
+        ("E3", "review", "R_DB_VEHICLE", "DB_URBAN", "372422197805063015", "400"),
+        ("E4", "warning", "W_MED_POVERTY", "", "372422197210104017", ""),
+        ("E5", "yellow", "Y_JOB_REFUSAL", "", "372422199002145016", ""),
+        ("E7", "discover", "DISCOVER", "ELDER_CARE", "372422196208207012", "200"),
+    ])
+
+
+def test_examples_follow_the_run_date(tmp_path):
+    day = dt.date(2026, 6, 1)
+    generate(tmp_path, people=300, date=day, seed=3, nights=0)
+    shift = (day - D).days
+    bzs = [r for r in read_source(tmp_path / "inbox" / "bzs_hh_20260531.csv") if r["id_number"] == "372422194002012018"]
+    assert as_date(bzs[0]["death_date"]) == dt.date(2026, 1, 20) + dt.timedelta(days=shift)
+    assert {t["night"] for t in truth(tmp_path, "findings.csv")} == {"2026-06-01"}
+
+
+# --- truth is real -------------------------------------------------------------------------------
+
+def test_every_truth_fuc_child_has_fc_parents(home, register):
+    rows = [t for t in truth(home, "findings.csv") if t["policy_code"] == "FACT_UNSUPPORTED_CHILD"]
+    assert len(rows) >= 4 + 2
+    causes = Counter()
+    for t in rows:
+        i = t["id_number"]
+        assert age_on(i, D) < 18 and register.person[i]["status"] == "正常"
+        assert register.person[i]["household_no"] == t["household_no"]
+        par = register.parents(i)
+        assert par, i
+        assert all(register.fc(q) or register.dead(q) for q in par) and any(register.fc(q) for q in par), i
+        assert not any(r["benefit_category"] in ("事实无人抚养儿童", "孤儿") for r in register.mzj.get(i, []))
+        for q in par:
+            causes.update(k for k, s in (("SEV", register.sev), ("JAIL", register.jail), ("ILL", register.ill)) if q in s)
+            causes.update(["DEAD"] if register.dead(q) else [])
+        causes.update(["grandchild"] if register.person[i]["relation_to_head"] in ("孙子", "孙女") else [])
+    assert set(causes) >= {"SEV", "JAIL", "ILL", "DEAD", "grandchild"}
+
+
+def test_background_minors_entitled_to_fuc_or_orphan_are_paid(home, register):
+    planted = {t["id_number"] for t in truth(home, "findings.csv") if t["policy_code"] == "FACT_UNSUPPORTED_CHILD"}
+    entitled = [i for i in register.person if register.fuc_or_orphan_eligible(i)]
+    assert entitled
+    for i in entitled:
+        if i in planted:
+            continue
+        cats = {r["benefit_category"] for r in register.mzj.get(i, [])}
+        assert cats & {"事实无人抚养儿童", "孤儿"}, i
+    # ... and nobody is paid either without being entitled.
+    for i, rs in register.mzj.items():
+        if any(r["benefit_category"] in ("事实无人抚养儿童", "孤儿") for r in rs):
+            assert register.fuc_or_orphan_eligible(i), i
+
+
+def test_the_dead_are_paid_only_in_planted_cases(home, register):
+    rsj = rows_by_id(home, "rsj_jy")
+    expected = {(t["id_number"], t["policy_code"]) for t in truth(home, "findings.csv")
+                if t["rule_code"] == "R_DECEASED_PAID" and t["night"] == D.isoformat()}
+    policy = {"城市低保": "DB_URBAN", "农村低保": "DB_RURAL", "城市特困": "TK_URBAN", "农村特困": "TK_RURAL",
+              "高龄津贴": "HIGH_AGE", "重度残疾人护理补贴": "DIS_NURSING", "困难残疾人生活补贴": "DIS_LIVING",
+              "经济困难老年人补贴": "ELDER_ECON", "低保边缘家庭": "DB_EDGE", "老年人生活护理救助": "ELDER_CARE"}
+    found = set()
+    for i in set(register.person) | register.bzs:
+        if not register.dead(i):
+            continue
+        found |= {(i, policy[r["benefit_category"]]) for r in register.mzj.get(i, [])}
+        if any(r["public_job"] == "是" for r in rsj.get(i, [])):
+            found.add((i, "PUBLIC_JOB"))
+    assert found == expected
+    kinds = {t["note"] for t in truth(home, "findings.csv") if t["rule_code"] == "R_DECEASED_PAID"}
+    assert any("注销" in k for k in kinds) and any("公益性岗位" in k for k in kinds) and any("two benefits" in k for k in kinds)
+
+
+# --- quirks, as recorded ----------------------------------------------------------------------------
+
+def _cell(home: Path, file: str, row: int, column: str):
+    folder = home / "inbox" if (home / "inbox" / file).exists() else next((home / "drops").glob(f"*/{file}")).parent
+    path = folder / file
+    code = file.rsplit("_", 1)[0]
+    contract = CONTRACTS[code]
+    header, body, first = read_raw(path)
+    if not column:
+        return header, body, first, None
+    col = next(c for c in contract.columns if c.header == column)
+    idx = next(i for i, h in enumerate(header) if h == column or h in col.aliases)
+    return header, body, first, body[row - first][idx]
+
+
+CHECKS = {
+    "id_spaces": lambda v: isinstance(v, str) and " " in v and normalise_id(v),
+    "id_fullwidth": lambda v: isinstance(v, str) and re.search("[０-９]", v) and normalise_id(v),
+    "id_lowercase_x": lambda v: isinstance(v, str) and v.endswith("x") and normalise_id(v),
+    "id_leading_apostrophe": lambda v: isinstance(v, str) and v.startswith("'") and normalise_id(v),
+    "id_legacy_15": lambda v: isinstance(v, str) and re.fullmatch(r"\d{15}", v) and normalise_id(v),
+    "id_mangled_by_excel": lambda v: isinstance(v, float) or re.fullmatch(r"\d\.\d+E\+17|\d{15}000", str(v)),
+    "wrong_check_digit": lambda v: re.fullmatch(r"\d{17}[\dX]", v) and ric.calc_check_digit(v) != v[-1],
+    "date_form": lambda v: as_date(v) is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v)),
+    "date_excel_serial": lambda v: re.fullmatch(r"\d{5}(\.0)?", str(v)),
+    "yearmonth_form": lambda v: re.fullmatch(r"\d{6}|\d{4}/\d{1,2}|\d{4}年\d{1,2}月", str(v)),
+    "amount_format": lambda v: re.search("[,元￥]", str(v)),
+    "missing_token": lambda v: v in ("无", "/", "-", "NULL"),
+    "household_no_as_number": lambda v: isinstance(v, float) and len(str(int(v))) < 10,
+    "name_variant": lambda v: isinstance(v, str) and 2 <= len(v) <= 4,
+}
+
+
+def test_defects_point_at_real_cells(home):
+    defects = truth(home, "defects.csv")
+    seen = Counter(d["kind"] for d in defects)
+    for kind in ("id_spaces", "id_fullwidth", "id_leading_apostrophe", "id_legacy_15", "id_mangled_by_excel",
+                 "wrong_check_digit", "date_form", "date_excel_serial", "amount_format", "missing_token",
+                 "duplicate_row", "duplicate_row_differing", "header_renamed", "title_row", "footer_row"):
+        assert seen[kind], kind
+    cache = {}
+    for d in defects:
+        file, row, column, kind = d["file"], int(d["row"]), d["column"], d["kind"]
+        if kind in ("header_renamed", "title_row", "footer_row", "repeated_record"):
+            continue
+        key = (file, column)
+        if key not in cache:
+            cache[key] = _cell(home, file, 0, "")[:3]
+        header, body, first = cache[key]
+        code = file.rsplit("_", 1)[0]
+        if kind in ("duplicate_row", "duplicate_row_differing"):
+            here, above = body[row - first], body[row - first - 1]
+            if kind == "duplicate_row":
+                assert here == above, (file, row)
+            else:
+                differ = [header[i] for i in range(len(here)) if here[i] != above[i]]
+                assert differ == [column], (file, row, differ)
+            continue
+        contract = CONTRACTS[code]
+        col = next(c for c in contract.columns if c.header == column)
+        idx = next(i for i, h in enumerate(header) if h == column or h in col.aliases)
+        value = body[row - first][idx]
+        assert CHECKS[kind](value), (file, row, column, kind, value)
+
+
+def test_check_digits_valid_except_recorded_defects(home):
+    bad = {(d["file"], int(d["row"])) for d in truth(home, "defects.csv")
+           if d["kind"] in ("id_mangled_by_excel", "wrong_check_digit")}
+    recoverable = {(d["file"], int(d["row"])) for d in truth(home, "defects.csv") if d["kind"].startswith("id_")}
+    checked = 0
+    for path in sorted((home / "inbox").glob("*_*.*")) + sorted((home / "drops").glob("*/*.*")):
+        kinds = {t["file"]: t["kind"] for t in truth(home, "deliveries.csv")}
+        if kinds.get(path.name, "normal").startswith("wrong"):
+            continue
+        code = path.name.rsplit("_", 1)[0]
+        name = next(c.name for c in CONTRACTS[code].columns if c.type == "id_number")
+        for r in read_source(path):
+            v = r[name]
+            key = (path.name, r["_row"])
+            if key in bad:
+                assert normalise_id(v if isinstance(v, str) else str(v)) is None
+                continue
+            if key not in recoverable:
+                assert isinstance(v, str) and re.fullmatch(r"\d{17}[\dX]", v), (key, v)
+                assert ric.calc_check_digit(v) == v[-1], (key, v)
+            assert normalise_id(v), (key, v)
+            checked += 1
+    assert checked > PEOPLE
+
+
+def test_unrecoverable_ids_well_under_five_percent_per_file(home):
+    per_file = Counter(d["file"] for d in truth(home, "defects.csv")
+                       if d["kind"] in ("id_mangled_by_excel", "wrong_check_digit"))
+    assert per_file
+    for file, n in per_file.items():
+        folder = home / "inbox" if (home / "inbox" / file).exists() else next((home / "drops").glob(f"*/{file}")).parent
+        _, body, _ = read_raw(folder / file)
+        assert n / len(body) <= 0.025, (file, n, len(body))
+
+
+def test_unrecoverable_ids_only_on_inert_people(home, register):
+    """An unrecoverable ID never sits on a row of someone who is disabled,
+    ill, jailed, dead, paid, planted, or a parent of a minor. Whose row it is
+    is told by the name and the digits the damage left."""
+    bad = [d for d in truth(home, "defects.csv") if d["kind"] in ("id_mangled_by_excel", "wrong_check_digit")]
+    assert bad
+    planted = {t["id_number"] for t in truth(home, "findings.csv")}
+    parents = set()
+    for i in register.person:
+        if age_on(i, D) < 18:
+            parents |= set(register.parents(i) or [])
+    by_name = defaultdict(set)
+    for i, p in register.person.items():
+        by_name[p["name"]].add(i)
+    for rs in (rows_by_id(home, c) for c in SOURCE_ORDER if c != "gaj_hjrk"):
+        for i, rows in rs.items():
+            for r in rows:
+                if isinstance(r.get("name"), str):
+                    by_name[r["name"]].add(i)
+
+    def inert(i):
+        return (i not in planted and i not in parents and not register.dead(i) and i not in register.sev
+                and i not in register.ill and i not in register.jail and not register.mzj.get(i))
+
+    for d in bad:
+        path = home / "inbox" / d["file"]
+        path = path if path.exists() else next((home / "drops").glob(f"*/{d['file']}"))
+        header, body, first = read_raw(path)
+        code = d["file"].rsplit("_", 1)[0]
+        row = dict(zip(header, body[int(d["row"]) - first]))
+        col = next(c for c in CONTRACTS[code].columns if c.header == d["column"])
+        raw = next(v for h, v in row.items() if h == col.header or h in col.aliases)
+        if isinstance(raw, float):
+            known = f"{raw:.0f}"[:15]
+        elif "E+" in str(raw):
+            known = str(raw).replace(".", "")[:6]
+        elif d["kind"] == "wrong_check_digit":
+            known = raw[:14]
+        else:
+            known = raw[:15]
+        names = {row.get(c.header) for c in CONTRACTS[code].columns if c.pii == "name"}
+        whose = {i for n in names if n for i in by_name.get(n, ()) if i.startswith(known)}
+        if not whose:
+            continue  # nobody of that name and number in any file: an owner from elsewhere
+        if len(known) >= 14:
+            assert all(inert(i) for i in whose), (d, whose)
+        else:
+            assert any(inert(i) for i in whose), (d, whose)
+
+
+# --- population ------------------------------------------------------------------------------
+
+def test_population_is_plausible(home):
+    gaj = read_source(inbox(home, "gaj_hjrk"))
+    ids = [normalise_id(r["id_number"]) for r in gaj]
+    clean = [(i, r) for i, r in zip(ids, gaj) if i]
+    unique = {i: r for i, r in clean}
+    assert len(unique) >= PEOPLE * 0.97
+    households = defaultdict(list)
+    for i, r in unique.items():
+        households[r["household_no"]].append((i, r))
+        assert r["sex"] == ("男" if int(i[16]) % 2 else "女")
+        assert i[14:17] != "000" and not i.endswith("000")
+        assert as_date(r["birth_date"]) in (None, dt.date(int(i[6:10]), int(i[10:12]), int(i[12:14])))
+        assert re.fullmatch(r"\d{10}", r["household_no"]) or r["household_no"].isdigit()
+        assert r["address"].startswith("平原县") or r["address"] in ("无", "/", "-", "NULL", "")
+        assert re.fullmatch(r"1\d{10}", r["phone"]) or r["phone"] in ("无", "/", "-", "NULL", "")
+    size = len(unique) / len(households)
+    assert 2.3 <= size <= 2.9, size
+    assert sum(r["household_no"].startswith("0") for r in unique.values()) > 0.5 * len(unique)
+    prefixes = Counter(i[:6] for i in unique)
+    assert prefixes["372422"] + prefixes["371426"] > 0.9 * len(unique)
+    old = [i for i in unique if i[6:10] < "1994"]
+    assert sum(i.startswith("372422") for i in old) > 0.8 * len(old)
+    assert Counter(r["ethnicity"] for r in unique.values()).most_common(1)[0][0] == "汉族"
+    statuses = Counter(r["status"] for r in unique.values())
+    assert statuses["正常"] > 0.9 * len(unique) and statuses["死亡"] and statuses["迁出"] and statuses["注销"]
+    # Parents are 20-45 years older than the children of the head.
+    for hh in households.values():
+        rel = {r["relation_to_head"]: i for i, r in hh}
+        if "户主" in rel and "配偶" in rel:
+            mother = rel["户主"] if int(rel["户主"][16]) % 2 == 0 else rel["配偶"]
+            for i, r in hh:
+                if r["relation_to_head"] in ("子", "女"):
+                    gap = int(i[6:10]) - int(mother[6:10])
+                    assert 18 <= gap <= 46, (mother, i)
+
+
+def test_sources_agree_with_the_register(home, register):
+    """Students are of school age; pensions go to the old; certificates to people."""
+    for r in read_source(inbox(home, "jtj_xs")):
+        i = normalise_id(r["id_number"])
+        if i:
+            age = age_on(i, D)
+            lo, hi = {"学前": (2, 6), "小学": (5, 13), "初中": (11, 16), "高中": (14, 19), "中职": (14, 19),
+                      "高校": (17, 23)}[r["school_level"]]
+            assert lo <= age <= hi, (r["school_level"], age)
+    for r in read_source(inbox(home, "rsj_jy")):
+        i = normalise_id(r["id_number"])
+        if i and r["monthly_pension"] not in ("", "无", "/", "-", "NULL"):
+            assert age_on(i, D) >= 50
+    clh_ids = set(rows_by_id(home, "clh_cjr"))
+    assert 0.03 < len(clh_ids) / PEOPLE < 0.09
+    assert len(clh_ids - set(register.person)) == 0
+
+
+def test_quirk_rate_zero_gives_clean_files(tmp_path):
+    generate(tmp_path, people=400, date=D, seed=5, nights=0, quirk_rate=0.0)
+    kinds = {d["kind"] for d in truth(tmp_path, "defects.csv")}
+    assert kinds <= {"title_row", "footer_row"}
+    for path in sorted((tmp_path / "inbox").glob("*_*.*")):
+        code = path.name.rsplit("_", 1)[0]
+        name = next(c.name for c in CONTRACTS[code].columns if c.type == "id_number")
+        for r in read_source(path):
+            assert re.fullmatch(r"\d{17}[\dX]", r[name]) and ric.calc_check_digit(r[name]) == r[name][-1]
+
+
+# --- later nights ----------------------------------------------------------------------------
+
+def test_nights_drop_late_repeat_wrong_files(home):
+    rows = truth(home, "deliveries.csv")
+    nights = ["2026-03-16", "2026-03-17"]
+    assert sorted({r["night"] for r in rows}) == ["2026-03-15"] + nights
+    first_files = {r["file"] for r in rows if r["night"] == "2026-03-15"}
+    assert len(first_files) == 20 and all(r["kind"] == "normal" for r in rows if r["night"] == "2026-03-15")
+    for night in nights:
+        kinds = {r["file"]: r["kind"] for r in rows if r["night"] == night}
+        folder = home / "drops" / night
+        assert set(kinds) == {p.name for p in folder.iterdir()}
+        assert "late" in kinds.values() and "repeat" in kinds.values()
+        assert any(k.startswith("wrong_") for k in kinds.values())
+        for file, kind in kinds.items():
+            extract = file.rsplit("_", 1)[1].split(".")[0]
+            if kind == "late":
+                assert extract < EXTRACT
+            elif kind == "repeat":
+                earlier = list((home / "inbox").glob(file)) + [p for p in (home / "drops").glob(f"*/{file}") if p.parent != folder]
+                assert earlier and earlier[0].read_bytes() == (folder / file).read_bytes()
+            else:
+                assert extract == (dt.date.fromisoformat(night) - dt.timedelta(days=1)).strftime("%Y%m%d")
+        codes = {f.rsplit("_", 1)[0] for f, k in kinds.items() if k == "normal"}
+        assert {"ybj_js", "bzs_hh"} <= codes
+    wrong = {r["kind"] for r in rows if r["kind"].startswith("wrong_")}
+    assert wrong == {"wrong_missing_column", "wrong_truncated"}
+    mzj = next((home / "drops" / nights[0]).glob("mzj_jzdx_*.xlsx"))
+    assert "救助类别" not in sheet_rows(mzj)[1]
+    clh = next((home / "drops" / nights[1]).glob("clh_cjr_*.xlsx"))
+    with pytest.raises(Exception):
+        sheet_rows(clh)
+
+
+def test_night_deceased_cremated_in_that_nights_drop(home):
+    later = [t for t in truth(home, "findings.csv") if t["night"] > D.isoformat()]
+    assert {t["night"] for t in later} == {"2026-03-16", "2026-03-17"}
+    for t in later:
+        assert t["rule_code"] == "R_DECEASED_PAID"
+        folder = home / "drops" / t["night"]
+        extract = (dt.date.fromisoformat(t["night"]) - dt.timedelta(days=1)).strftime("%Y%m%d")
+        crem = {normalise_id(r["id_number"]) for r in read_source(folder / f"bzs_hh_{extract}.csv")}
+        assert t["id_number"] in crem
+        paid = {r["benefit_category"] for r in read_source(inbox(home, "mzj_jzdx"))
+                if normalise_id(r["id_number"]) == t["id_number"]}
+        assert paid
+
+
+def test_deliver_moves_a_night_into_the_inbox(home, tmp_path):
+    import shutil
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    expected = sorted(p.name for p in (copy / "drops" / "2026-03-16").iterdir())
+    moved = deliver(copy, dt.date(2026, 3, 16))
+    assert sorted(p.name for p in moved) == expected
+    assert all(p.parent == copy / "inbox" and p.exists() for p in moved)
+    assert not (copy / "drops" / "2026-03-16").exists()
+    with pytest.raises(FileNotFoundError, match="2026-03-16"):
+        deliver(copy, dt.date(2026, 3, 16))
+    with pytest.raises(FileNotFoundError, match="no drop"):
+        deliver(copy, dt.date(2030, 1, 1))
+    (copy / "drops" / "2026-03-17" / "feedback").mkdir()
+    (copy / "drops" / "2026-03-17" / "feedback" / "371426105_王杲铺镇.csv").write_text("x", encoding="utf-8")
+    moved = deliver(copy, dt.date(2026, 3, 17))
+    assert copy / "inbox" / "feedback" / "371426105_王杲铺镇.csv" in moved
