@@ -1,0 +1,560 @@
+"""The inbox manifest: what arrived, what was taken, what was refused, and the lake.
+
+Each night `ingest_inbox` looks at `HOME/inbox`, decides for every file
+whether it is ready, new, a duplicate or waiting, reads the new ones, refuses
+wrong deliveries whole (quarantine) and writes accepted ones to the lake as
+parquet, exactly as delivered (all text + `_row`). `meta.delivery` remembers
+every distinct (file name, SHA-256) ever seen, so the same bytes are never
+ingested twice and a rerun of a night changes nothing.
+
+Inbox files are left where they are once ingested: the manifest, not the
+file's location, says what was taken. That keeps a night that failed before
+publishing harmless: its copy of `meta` is thrown away with the unpublished
+warehouse, and the next run simply sees the files again. Quarantined files are
+moved to `HOME/quarantine/<run date>/` so that staff see them; should a run
+that quarantined a file fail to publish, the next run finds the file there,
+unknown to the manifest, and decides again.
+
+`create_lake_views` then puts in force, for a night with run date D, the
+deliveries recorded on or before D with an extract date before D: for a
+snapshot source the newest accepted snapshot by extract date, for an
+increment source every accepted file. Rerunning an old night therefore sees
+what that night saw.
+
+Nothing here logs or returns personal data: the summary has counts, file
+names, header names and the values of open code lists; ID problems in
+`meta.reject` are described by their kind, never by the number.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sources.contracts import FILE_NAME_RE, Contract, load_contracts
+from sources.home import Home
+from sources.readers import ROW_COLUMN, DeliveryError, ReadResult, read_delivery
+from transforms.id_number import id_number_macros_sql
+from transforms.values import value_macros_sql
+
+# A snapshot with fewer than two thirds of the rows in force is refused.
+SHRINK_LIMIT = 2 / 3
+# A delivery whose share of unusable ID numbers exceeds this is refused ...
+INVALID_ID_SHARE = 0.05
+# ... provided at least this many are unusable: in a 20-row file two typing
+# errors are 10%, and refusing a small department's whole list for that
+# would hide more than it protects.
+INVALID_ID_MIN_COUNT = 3
+
+LAKE_META_COLUMNS = ("_file", "_row", "_extract_date", "_delivery_seq")
+# DuckDB scans one parquet row group per thread: pyarrow's default (one group
+# of a million rows) would build a large source's staging on a single core.
+LAKE_ROW_GROUP = 65536
+
+META_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.delivery (
+    source_code VARCHAR,        -- NULL never: unknown files are only reported
+    file_name VARCHAR,
+    sha256 VARCHAR,
+    extract_date DATE,
+    run_date DATE,              -- the night that first saw these bytes
+    rows INTEGER,               -- data rows read (NULL when unreadable or a duplicate)
+    rows_rejected INTEGER,      -- rows with at least one entry in meta.reject
+    accepted BOOLEAN,           -- true: in the lake; false: quarantined; NULL: duplicate bytes
+    reason VARCHAR,             -- why refused, why a duplicate, or a note (late snapshot)
+    lake_path VARCHAR,          -- relative to the home, e.g. lake/gaj_hjrk/<stem>.<sha8>.parquet
+    delivery_seq INTEGER,       -- order of ingestion; later delivery = larger
+    unknown_headers VARCHAR,    -- JSON list of delivered headers nobody asked for
+    missing_columns VARCHAR     -- JSON list of canonical columns the file lacked
+);
+CREATE TABLE IF NOT EXISTS meta.reject (
+    run_date DATE,
+    source_code VARCHAR,
+    file_name VARCHAR,
+    "row" INTEGER,              -- the row a clerk sees: CSV line (header = 1), xlsx sheet row
+    "column" VARCHAR,           -- the header as delivered; NULL for a malformed row
+    value_kind VARCHAR,         -- ID issue kind, not_in_list, unparseable_date, ...
+    reason VARCHAR              -- names the value, except for ID numbers
+);
+CREATE TABLE IF NOT EXISTS meta.source_marker (
+    source_code VARCHAR,        -- this source has sent .done markers: files need one
+    first_seen DATE
+);
+CREATE TABLE IF NOT EXISTS meta.stale_source (
+    run_date DATE,
+    source_code VARCHAR,
+    newest_extract DATE,        -- NULL: never delivered
+    value VARCHAR               -- for the report: `code (newest YYYY-MM-DD)` / `code (never delivered)`
+);
+"""
+
+ID_ISSUE_WORDS = {
+    "missing": "ID number missing",
+    "id_mangled_by_excel": "ID number mangled by Excel (scientific notation or last digits lost)",
+    "wrong_length": "ID number has the wrong length or stray characters",
+    "bad_region": "ID number starts with no province code",
+    "bad_birth_date": "ID number holds no real birth date (or one after the extract date)",
+    "wrong_check_digit": "ID number check digit does not fit",
+}
+
+PARSE_CHECKS = {
+    "date": ("parse_date_cn", "unparseable_date", "not a date"),
+    "yearmonth": ("parse_yearmonth_cn", "unparseable_yearmonth", "not a year-month"),
+    "amount": ("parse_amount_cn", "unparseable_amount", "not an amount"),
+    "integer": ("parse_integer_cn", "unparseable_integer", "not a whole number"),
+}
+
+
+@dataclass
+class SourceIngest:
+    new: int = 0                 # files accepted tonight
+    duplicate: int = 0           # same bytes as a file seen before, under another name
+    quarantined: int = 0
+    waiting: int = 0             # dated today or later, or lacking its .done marker
+    partial: int = 0             # .part files still being copied
+    late: int = 0                # accepted snapshots older than the one in force
+    rows: int = 0                # rows read from tonight's accepted files
+    rejects: int = 0             # meta.reject entries written tonight
+    rows_rejected: int = 0
+    unknown_headers: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    new_values: dict[str, list[str]] = field(default_factory=dict)  # open lists: column -> values
+    refused: list[str] = field(default_factory=list)  # "file: reason"
+
+
+@dataclass
+class IngestSummary:
+    run_date: date
+    sources: dict[str, SourceIngest]
+    unknown_files: list[str] = field(default_factory=list)
+    stale: list[tuple[str, date | None]] = field(default_factory=list)
+
+    @property
+    def drift(self) -> dict[str, dict]:
+        return {code: {"unknown_headers": s.unknown_headers, "missing_columns": s.missing_columns,
+                       "new_values": s.new_values}
+                for code, s in self.sources.items()
+                if s.unknown_headers or s.missing_columns or s.new_values}
+
+    def as_dict(self) -> dict:
+        """Plain JSON-able values for the flow and the run record."""
+        return {
+            "run_date": self.run_date.isoformat(),
+            "sources": {code: asdict(s) for code, s in self.sources.items()},
+            "unknown_files": list(self.unknown_files),
+            "stale": [code for code, _ in self.stale],
+            "stale_since": {code: d.isoformat() if d else None for code, d in self.stale},
+            "totals": {k: sum(getattr(s, k) for s in self.sources.values())
+                       for k in ("new", "duplicate", "quarantined", "waiting", "late", "rows", "rejects")},
+        }
+
+
+def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(META_DDL)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def parse_file_name(name: str) -> tuple[str, date] | None:
+    """(source code, extract date) of `<code>_<YYYYMMDD>.<csv|xlsx>`, else None."""
+    m = FILE_NAME_RE.match(name)
+    if not m:
+        return None
+    d = m.group("date")
+    try:
+        return m.group("code"), date(int(d[:4]), int(d[4:6]), int(d[6:]))
+    except ValueError:
+        return None
+
+
+def lake_file(home: Home, code: str, file_name: str, sha256: str) -> Path:
+    return home.lake / code / f"{Path(file_name).stem}.{sha256[:8]}.parquet"
+
+
+def write_lake_file(table: pa.Table, target: Path) -> None:
+    """Write beside the target, then rename: a crash leaves no half file in the lake."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd", row_group_size=LAKE_ROW_GROUP)
+    os.replace(tmp, target)
+
+
+def _json(items: list[str]) -> str | None:
+    return json.dumps(items, ensure_ascii=False) if items else None
+
+
+def _one(con, sql: str, params: list | None = None) -> tuple | None:
+    """First row; fetches everything so DuckDB 2 leaves no unfinished result on the connection."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def _in_force_snapshot(con, code: str, run_date: date) -> tuple | None:
+    return _one(con, """
+        SELECT file_name, extract_date, rows, delivery_seq FROM meta.delivery
+        WHERE source_code = ? AND accepted AND lake_path IS NOT NULL
+          AND extract_date < ? AND run_date <= ?
+        ORDER BY extract_date DESC, delivery_seq DESC LIMIT 1""", [code, run_date, run_date])
+
+
+# --- checks inside a readable delivery -------------------------------------------------
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def id_issue_sql(column_sql: str, extract_date: date) -> str:
+    """`_row, issue` of every row of `delivered`, in the two steps staging uses.
+
+    The candidate is computed in an inner SELECT so that DuckDB does not
+    inline the cleaning expression into each of the checks (see id_number.py).
+    """
+    return (f"SELECT _row, id_number_issue_of_candidate(candidate, DATE '{extract_date.isoformat()}') AS issue "
+            f"FROM (SELECT {ROW_COLUMN} AS _row, id_number_candidate({column_sql}) AS candidate FROM delivered)")
+
+
+def reject_sql(contract: Contract, result: ReadResult, extract_date: date) -> str:
+    """One SELECT over the registered table `delivered` listing every bad value.
+
+    Columns: row, column (header as delivered), value_kind, reason. An ID
+    number is described by its issue only; other values (code lists, dates,
+    amounts: none of them personal) are named so the department can fix them.
+    """
+    delivered_header = {name: header for header, name in result.header_map.items()}
+    present = set(result.table.column_names)
+    parts = []
+    for col in contract.columns:
+        if col.name not in present:
+            continue
+        c, header = _ident(col.name), _sql_str(delivered_header.get(col.name, col.header))
+        if col.type == "id_number":
+            words = "CASE issue " + " ".join(
+                f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in ID_ISSUE_WORDS.items()) + " END"
+            parts.append(f"SELECT _row, {header}, issue, {words} FROM ({id_issue_sql(c, extract_date)}) "
+                         f"WHERE issue IS NOT NULL")
+        elif col.type in PARSE_CHECKS:
+            fn, kind, words = PARSE_CHECKS[col.type]
+            parts.append(
+                f"SELECT {ROW_COLUMN}, {header}, {_sql_str(kind)}, "
+                f"{_sql_str(words + ': ')} || '''' || clean_missing({c}) || '''' FROM delivered "
+                f"WHERE clean_missing({c}) IS NOT NULL AND {fn}({c}) IS NULL")
+        if col.type == "text" and col.closed and col.values:
+            allowed = ", ".join(_sql_str(v) for v in col.values)
+            listed = "/".join(col.values)
+            parts.append(
+                f"SELECT {ROW_COLUMN}, {header}, 'not_in_list', "
+                f"'value ''' || clean_missing({c}) || ''' is not one of {listed.replace(chr(39), chr(39) * 2)}' "
+                f"FROM delivered WHERE clean_missing({c}) IS NOT NULL AND clean_missing({c}) NOT IN ({allowed})")
+    if not parts:
+        return "SELECT NULL::INTEGER, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE false"
+    return "\nUNION ALL\n".join(parts)
+
+
+def new_open_values(con, contract: Contract, result: ReadResult) -> dict[str, list[str]]:
+    """Values of open code lists (`…` in sources.md) the contract does not know yet."""
+    found: dict[str, list[str]] = {}
+    for col in contract.columns:
+        if col.type != "text" or col.closed or not col.values or col.name not in result.table.column_names:
+            continue
+        allowed = ", ".join(_sql_str(v) for v in col.values)
+        c = _ident(col.name)
+        values = [r[0] for r in con.execute(
+            f"SELECT DISTINCT clean_missing({c}) v FROM delivered WHERE clean_missing({c}) IS NOT NULL "
+            f"AND clean_missing({c}) NOT IN ({allowed}) ORDER BY v LIMIT 20").fetchall()]
+        if values:
+            found[col.name] = values
+    return found
+
+
+# --- the night's ingestion ---------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    code: str
+    extract_date: date
+    in_quarantine: bool = False
+
+
+def _list_inbox(home: Home, contracts: dict[str, Contract], summary: IngestSummary
+                ) -> tuple[list[_Candidate], set[str]]:
+    candidates: list[_Candidate] = []
+    markers: set[str] = set()
+    if not home.inbox.is_dir():
+        return candidates, markers
+    for path in sorted(home.inbox.iterdir()):
+        if not path.is_file():
+            continue  # feedback/ and any other folder are not deliveries
+        name = path.name
+        if name.endswith(".part"):
+            parsed = parse_file_name(name[: -len(".part")])
+            if parsed and parsed[0] in summary.sources:
+                summary.sources[parsed[0]].partial += 1
+            continue
+        if name.endswith(".done"):
+            markers.add(name[: -len(".done")])
+            continue
+        if name.startswith(".") or name.startswith("~$"):
+            continue  # editor lock files and hidden files are nobody's delivery
+        parsed = parse_file_name(name)
+        if parsed is None or parsed[0] not in contracts:
+            summary.unknown_files.append(name)
+            continue
+        candidates.append(_Candidate(path, parsed[0], parsed[1]))
+    return candidates, markers
+
+
+def _quarantined_unknown(home: Home, contracts, known: set[tuple[str, str]]) -> list[_Candidate]:
+    """Quarantined files the manifest does not know (a run that failed to publish)."""
+    found = []
+    if not home.quarantine.is_dir():
+        return found
+    for path in sorted(home.quarantine.glob("*/*")):
+        parsed = parse_file_name(path.name)
+        if not path.is_file() or parsed is None or parsed[0] not in contracts:
+            continue
+        if (path.name, sha256_of(path)) not in known:
+            found.append(_Candidate(path, parsed[0], parsed[1], in_quarantine=True))
+    return found
+
+
+def _has_marker(name: str, markers: set[str]) -> bool:
+    return name in markers or Path(name).stem in markers
+
+
+def ingest_inbox(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> IngestSummary:
+    """Take tonight's ready deliveries into the lake and the manifest.
+
+    Idempotent: a second call with the same inbox changes nothing. Never
+    raises for a bad file; a file it cannot read is quarantined with a reason.
+    """
+    ensure_meta(con)
+    con.execute(value_macros_sql())
+    con.execute(id_number_macros_sql())
+    contracts = load_contracts()
+    summary = IngestSummary(run_date, {code: SourceIngest() for code in contracts})
+
+    candidates, markers = _list_inbox(home, contracts, summary)
+    for marker in sorted(markers):
+        parsed = parse_file_name(marker) or parse_file_name(marker + ".csv")
+        if parsed and parsed[0] in contracts:
+            con.execute("""INSERT INTO meta.source_marker SELECT ?, ? WHERE NOT EXISTS
+                           (SELECT 1 FROM meta.source_marker WHERE source_code = ?)""",
+                        [parsed[0], run_date, parsed[0]])
+    uses_markers = {r[0] for r in con.execute("SELECT DISTINCT source_code FROM meta.source_marker").fetchall()}
+
+    known = {(r[0], r[1]) for r in con.execute("SELECT file_name, sha256 FROM meta.delivery").fetchall()}
+    by_sha: dict[str, str] = {}
+    for file_name, sha in sorted(known):
+        by_sha.setdefault(sha, file_name)
+    candidates += _quarantined_unknown(home, contracts, known)
+
+    # Oldest extract first, so two snapshots arriving together are judged in order.
+    candidates.sort(key=lambda c: (c.extract_date, c.code, c.path.name, c.in_quarantine))
+    for cand in candidates:
+        stats = summary.sources[cand.code]
+        if cand.extract_date >= run_date:
+            stats.waiting += 1
+            continue
+        if cand.code in uses_markers and not cand.in_quarantine and not _has_marker(cand.path.name, markers):
+            stats.waiting += 1
+            continue
+        sha = sha256_of(cand.path)
+        if (cand.path.name, sha) in known:
+            continue  # taken (or refused) on an earlier night: nothing to do
+        if sha in by_sha:
+            _record(con, cand, sha, run_date, accepted=None, reason=f"duplicate of {by_sha[sha]} (same bytes)")
+            stats.duplicate += 1
+            known.add((cand.path.name, sha))
+            continue
+        _ingest_file(con, home, contracts[cand.code], cand, sha, run_date, stats)
+        known.add((cand.path.name, sha))
+        by_sha[sha] = cand.path.name
+
+    summary.stale = stale_sources(con, run_date)
+    con.execute("DELETE FROM meta.stale_source WHERE run_date = ?", [run_date])
+    for code, newest in summary.stale:
+        value = f"{code} (newest {newest.isoformat()})" if newest else f"{code} (never delivered)"
+        con.execute("INSERT INTO meta.stale_source VALUES (?, ?, ?, ?)", [run_date, code, newest, value])
+    return summary
+
+
+def _next_seq(con) -> int:
+    return _one(con, "SELECT coalesce(max(delivery_seq), 0) + 1 FROM meta.delivery")[0]
+
+
+def _record(con, cand: _Candidate, sha: str, run_date: date, *, accepted: bool | None, reason: str | None,
+            rows: int | None = None, rows_rejected: int | None = None, lake_path: str | None = None,
+            seq: int | None = None, result: ReadResult | None = None) -> None:
+    con.execute("INSERT INTO meta.delivery VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        cand.code, cand.path.name, sha, cand.extract_date, run_date, rows, rows_rejected, accepted, reason,
+        lake_path, seq,
+        _json(result.unknown_headers) if result else None,
+        _json(result.missing_columns) if result else None,
+    ])
+
+
+def _quarantine(con, home: Home, cand: _Candidate, sha: str, run_date: date, stats: SourceIngest,
+                reason: str, seq: int, result: ReadResult | None) -> None:
+    _record(con, cand, sha, run_date, accepted=False, reason=reason,
+            rows=result.rows if result else None, seq=seq, result=result)
+    stats.quarantined += 1
+    stats.refused.append(f"{cand.path.name}: {reason}")
+    if not cand.in_quarantine:
+        target = home.quarantine / run_date.isoformat() / cand.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(cand.path), str(target))
+
+
+def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str, run_date: date,
+                 stats: SourceIngest) -> None:
+    seq = _next_seq(con)
+    try:
+        result = read_delivery(cand.path, contract)
+    except DeliveryError as exc:
+        _quarantine(con, home, cand, sha, run_date, stats, exc.reason, seq, None)
+        return
+
+    # Drift is reported whether or not the file is taken.
+    stats.unknown_headers += [h for h in result.unknown_headers if h not in stats.unknown_headers]
+    stats.missing_columns += [c for c in result.missing_columns if c not in stats.missing_columns]
+
+    required_missing = [c for c in contract.columns if c.required and c.name in result.missing_columns]
+    if required_missing:
+        names = ", ".join(f"{c.header} ({c.name})" for c in required_missing)
+        _quarantine(con, home, cand, sha, run_date, stats, f"required column missing: {names}", seq, result)
+        return
+
+    con.register("delivered", result.table)
+    try:
+        in_force = _in_force_snapshot(con, contract.code, run_date) if contract.mode == "snapshot" else None
+        if in_force and in_force[2] and result.rows < in_force[2] * SHRINK_LIMIT:
+            _quarantine(con, home, cand, sha, run_date, stats,
+                        f"snapshot shrank from {in_force[2]} to {result.rows} rows "
+                        f"(more than a third) against {in_force[0]}", seq, result)
+            return
+        id_col = next(c.name for c in contract.columns if c.type == "id_number")
+        invalid = _one(con, f"SELECT count(issue) FROM ({id_issue_sql(_ident(id_col), cand.extract_date)})")[0]
+        if result.rows and invalid >= INVALID_ID_MIN_COUNT and invalid / result.rows > INVALID_ID_SHARE:
+            _quarantine(con, home, cand, sha, run_date, stats,
+                        f"{invalid} of {result.rows} ID numbers unusable after normalising "
+                        f"({invalid / result.rows:.0%}, limit {INVALID_ID_SHARE:.0%})", seq, result)
+            return
+
+        rejects = con.execute(reject_sql(contract, result, cand.extract_date)).fetchall()
+        rejects += [(row, None, "malformed_row", why) for row, why in result.malformed_rows]
+        new_values = new_open_values(con, contract, result)
+    finally:
+        con.unregister("delivered")
+
+    target = lake_file(home, contract.code, cand.path.name, sha)
+    write_lake_file(result.table, target)
+    note = None
+    if in_force and in_force[1] > cand.extract_date:
+        note = f"late: older than the snapshot in force ({in_force[0]}); recorded, not in force"
+        stats.late += 1
+    rows_rejected = len({r[0] for r in rejects})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _record(con, cand, sha, run_date, accepted=True, reason=note, rows=result.rows,
+                rows_rejected=rows_rejected, lake_path=target.relative_to(home.root).as_posix(),
+                seq=seq, result=result)
+        if rejects:
+            con.executemany("INSERT INTO meta.reject VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [(run_date, contract.code, cand.path.name, r[0], r[1], r[2], r[3])
+                             for r in sorted(rejects, key=lambda r: (r[0], r[1] or ""))])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    stats.new += 1
+    stats.rows += result.rows
+    stats.rejects += len(rejects)
+    stats.rows_rejected += rows_rejected
+    for column, values in new_values.items():
+        known_values = stats.new_values.setdefault(column, [])
+        known_values += [v for v in values if v not in known_values]
+
+
+# --- what is in force ------------------------------------------------------------------------
+
+
+def deliveries_in_force(con: duckdb.DuckDBPyConnection, contract: Contract, run_date: date) -> list[tuple]:
+    """(file_name, lake_path, extract_date, delivery_seq) of the files a night reads."""
+    rows = con.execute("""
+        SELECT file_name, lake_path, extract_date, delivery_seq FROM meta.delivery
+        WHERE source_code = ? AND accepted AND lake_path IS NOT NULL
+          AND extract_date < ? AND run_date <= ?
+        ORDER BY extract_date DESC, delivery_seq DESC""", [contract.code, run_date, run_date]).fetchall()
+    if contract.mode == "snapshot":
+        rows = rows[:1]
+    return sorted(rows, key=lambda r: r[3])
+
+
+def lake_view_sql(contract: Contract, files: list[tuple], home: Home) -> str:
+    """The SELECT behind `lake.<code>`: canonical columns (NULL where a file lacked one) + lineage."""
+    if not files:
+        cols = [f"NULL::VARCHAR AS {_ident(c.name)}" for c in contract.columns]
+        cols += ["NULL::VARCHAR AS _file", "NULL::INTEGER AS _row", "NULL::DATE AS _extract_date",
+                 "NULL::INTEGER AS _delivery_seq"]
+        return "SELECT " + ", ".join(cols) + " WHERE false"
+    parts = []
+    for file_name, lake_path, extract_date, seq in files:
+        path = home.root / lake_path
+        if not path.exists():
+            raise FileNotFoundError(f"lake file {lake_path} of {file_name} is missing from {home.root}")
+        present = set(pq.read_schema(path).names)
+        cols = [_ident(c.name) if c.name in present else f"NULL::VARCHAR AS {_ident(c.name)}"
+                for c in contract.columns]
+        cols += [f"{_sql_str(file_name)} AS _file", f"CAST({ROW_COLUMN} AS INTEGER) AS _row",
+                 f"DATE '{extract_date.isoformat()}' AS _extract_date", f"CAST({seq} AS INTEGER) AS _delivery_seq"]
+        parts.append(f"SELECT {', '.join(cols)} FROM read_parquet({_sql_str(str(path))})")
+    return "\nUNION ALL\n".join(parts)
+
+
+def create_lake_views(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> dict[str, int]:
+    """`lake.<code>` for every contract; returns the number of files in force per source."""
+    ensure_meta(con)
+    con.execute("CREATE SCHEMA IF NOT EXISTS lake")
+    counts = {}
+    for code, contract in load_contracts().items():
+        files = deliveries_in_force(con, contract, run_date)
+        con.execute(f"CREATE OR REPLACE VIEW lake.{code} AS\n{lake_view_sql(contract, files, home)}")
+        counts[code] = len(files)
+    return counts
+
+
+def stale_sources(con: duckdb.DuckDBPyConnection, run_date: date) -> list[tuple[str, date | None]]:
+    """Sources whose newest accepted extract is older than their max age (or that never delivered)."""
+    ensure_meta(con)
+    newest = dict(con.execute("""
+        SELECT source_code, max(extract_date) FROM meta.delivery
+        WHERE accepted AND lake_path IS NOT NULL AND extract_date < ? AND run_date <= ?
+        GROUP BY source_code""", [run_date, run_date]).fetchall())
+    stale = []
+    for code, contract in load_contracts().items():
+        d = newest.get(code)
+        if d is None or (run_date - d).days > contract.max_age_days:
+            stale.append((code, d))
+    return stale
