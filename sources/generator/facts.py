@@ -260,7 +260,12 @@ def draw_employment(county: County) -> None:
     unemp_date = np.where(status == "失业登记",
                           ctx.D - days(rng.integers(100 + ctx.window, 330 - ctx.window, n_all)), NaT)
     v = rng.random(n_all)
-    ptype = np.where(age >= 60, np.select([v < 0.3, v < 0.95], ["职工", "城乡居民"], "未参保"),
+    # Old people living alone mostly have a pension they can live on (else
+    # 特困 would be due for every one of them).
+    alive_member = county.alive() & (hid >= 0)
+    size = np.bincount(hid[alive_member], minlength=hid.max() + 1)[np.maximum(hid, 0)]
+    staff_share = np.where(size == 1, 0.65, 0.3)
+    ptype = np.where(age >= 60, np.select([v < staff_share, v < 0.96], ["职工", "城乡居民"], "未参保"),
                      np.where(status == "就业", np.select([v < 0.75, v < 0.97], ["职工", "城乡居民"], "未参保"),
                               np.where(v < 0.8, "城乡居民", "未参保")))
     retired_staff = (ptype == "职工") & ((age >= 60) | (~male & (age >= 55)))
@@ -283,7 +288,7 @@ def draw_incomes(county: County) -> None:
     r = county.facts["rsj_jy"]
     r = r[county.background()[r.pid.to_numpy()]]
     u = rng.random(len(r))
-    take = ((r.employment_status == "就业") & (u < 0.85)) | ((r.employment_status == "灵活就业") & (u < 0.25))
+    take = ((r.employment_status == "就业") & (u < 0.92)) | ((r.employment_status == "灵活就业") & (u < 0.5))
     r = r[take.to_numpy()]
     n = len(r)
     formal = (r.employment_status == "就业").to_numpy()

@@ -91,9 +91,9 @@ class Planter:
         town = TOWNSHIP_NAME["371426105"]
         self.late.append(("student", (k1, "小学", "义务教育生活补助", town)))
         self.late.append(("student", (k2, "学前", "学前资助", town)))
-        for k in (k1, k2):
+        for k, kid_id in ((k1, "371426201506201039"), (k2, "371426201911081042")):
             c.plant(night, "discover", "DISCOVER", "FACT_UNSUPPORTED_CHILD", k, 920, "month", "E1",
-                    "both parents 一级 disabled (SEV); seed case")
+                    "both parents 一级 disabled (SEV); seed case" + self._kept(kid_id, lambda a: a < 18, "a minor"))
 
         # E2: deceased still paid (cremated, register not yet updated).
         h = c.household("371426103205", "E2", locked=True)
@@ -102,7 +102,8 @@ class Planter:
         self.mzj(p, "农村特困", 936, s("2019-03-01"))
         self.mzj(p, "高龄津贴", 100, s("2020-03-01"))
         c.plant(night, "review", "R_DECEASED_PAID", "TK_RURAL", p, 936, "month", "E2", "bzs_hh cremation, gaj 正常")
-        c.plant(night, "review", "R_DECEASED_PAID", "HIGH_AGE", p, 100, "month", "E2", "bzs_hh cremation, gaj 正常")
+        c.plant(night, "review", "R_DECEASED_PAID", "HIGH_AGE", p, 100, "month", "E2", "bzs_hh cremation, gaj 正常"
+                + self._kept("372422194002012018", lambda a: 80 <= a < 90, "in the 80-89 band"))
 
         # E3: dibao household with a car.
         h = c.household("371426001012", "E3", locked=True)
@@ -165,7 +166,16 @@ class Planter:
         self.rsj(b, "未就业", "城乡居民", pension=200)
         self.mzj(b, "重度残疾人护理补贴", 150, s("2019-06-01"))
         c.plant(night, "discover", "DISCOVER", "ELDER_CARE", a, 200, "month", "E7",
-                "60+, 三级 肢体, spouse disabled in HH, PCI 1,200 ≤ 1,440")
+                "60+, 三级 肢体, spouse disabled in HH, PCI 1,200 ≤ 1,440"
+                + self._kept("372422196208207012", lambda a: a >= 60, "60 or older"))
+
+    def _kept(self, id_number: str, holds, what: str) -> str:
+        """A note when the run date moves an example's person across an age line:
+        the example's outcome is kept as §7 writes it."""
+        b = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+        d = self.ctx.date
+        age = d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+        return "" if holds(age) else f"; NOTE outcome kept as in §7 although on {d} the person is not {what} (age {age})"
 
     # --- more cases of the scored rules ------------------------------------------
 

@@ -75,35 +75,35 @@ def sample_household(r: random.Random) -> list[tuple[str, str, int]]:
     """One household as (与户主关系, 性别, age) tuples, the head first."""
     u = r.random()
     other = {"男": "女", "女": "男"}
-    if u < 0.12:  # an old person alone
+    if u < 0.09:  # an old person alone
         return [("户主", "女" if r.random() < 0.6 else "男", _elder_age(r))]
-    if u < 0.21:  # an adult alone
+    if u < 0.23:  # an adult alone
         return [("户主", "男" if r.random() < 0.65 else "女", r.randint(22, 59))]
-    if u < 0.40:  # an old couple
+    if u < 0.43:  # an old couple
         h = _elder_age(r, 56)
         return [("户主", "男", h), ("配偶", "女", max(50, h - r.randint(-2, 5)))]
-    if u < 0.46:  # a couple without children at home
+    if u < 0.50:  # a couple without children at home
         h = r.randint(22, 56)
         return [("户主", "男", h), ("配偶", "女", max(20, h - r.randint(-2, 4)))]
-    if u < 0.76:  # parents and children
+    if u < 0.77:  # parents and children
         head_sex = "男" if r.random() < 0.9 else "女"
         h = r.randint(24, 58)
         sp = max(20, h - r.randint(-2, 4)) if head_sex == "男" else max(20, h + r.randint(-2, 4))
         mother = sp if head_sex == "男" else h
-        n = 1 if r.random() < 0.5 else (2 if r.random() < 0.85 else 3)
+        n = 1 if r.random() < 0.55 else (2 if r.random() < 0.9 else 3)
         ages = _kid_ages(r, mother, n)
         if not ages:
             ages = [0]
         sexes = ["男" if r.random() < 0.52 else "女" for _ in ages]
         return ([("户主", head_sex, h), ("配偶", other[head_sex], sp)]
                 + list(zip(_child_relations(r, sexes), sexes, ages)))
-    if u < 0.79:  # one parent and children
+    if u < 0.81:  # one parent and children
         head_sex = "女" if r.random() < 0.55 else "男"
         h = r.randint(28, 55)
         ages = _kid_ages(r, h, 1 if r.random() < 0.6 else 2, 25) or [max(0, h - 25)]
         sexes = ["男" if r.random() < 0.52 else "女" for _ in ages]
         return [("户主", head_sex, h)] + list(zip(_child_relations(r, sexes), sexes, ages))
-    if u < 0.88:  # three generations
+    if u < 0.875:  # three generations
         h = r.randint(46, 76)
         sp = max(40, h - r.randint(-2, 4))
         members = [("户主", "男", h), ("配偶", "女", sp)]
@@ -124,7 +124,7 @@ def sample_household(r: random.Random) -> list[tuple[str, str, int]]:
             male = r.random() < 0.5
             members.append(("子" if male else "女", "男" if male else "女", a))
         return members
-    if u < 0.95:  # a couple, their children and the head's parents
+    if u < 0.945:  # a couple, their children and the head's parents
         h = r.randint(28, 56)
         members = [("户主", "男", h)]
         if r.random() < 0.85:

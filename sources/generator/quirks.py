@@ -151,8 +151,9 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
     for col in contract.columns:
         name = col.name
         vals = t[name].to_numpy(dtype=object).copy()
-        as_str = np.array([v if isinstance(v, str) else "" for v in vals], dtype=object)
-        nonempty = as_str != ""
+        as_str = vals.copy()  # delivery tables hold text only until quirks run
+        series = pd.Series(as_str, dtype=object)
+        nonempty = (as_str != "")
         touched = np.zeros(n, bool)
         if col.type == "id_number":
             cap = int(np.floor(UNRECOVERABLE_SHARE * n))
@@ -174,9 +175,9 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
             for kind in ("id_spaces", "id_fullwidth", "id_lowercase_x", "id_leading_apostrophe", "id_legacy_15"):
                 ok = free & nonempty & ~touched
                 if kind == "id_lowercase_x":
-                    ok &= np.array([v.endswith("X") for v in as_str], dtype=bool)
+                    ok &= series.str.endswith("X").to_numpy(dtype=bool)
                 if kind == "id_legacy_15":
-                    ok &= np.array([len(v) == 18 and v[6:8] == "19" for v in as_str], dtype=bool)
+                    ok &= ((series.str.len() == 18) & (series.str.slice(6, 8) == "19")).to_numpy(dtype=bool)
                 rows = choose(ok)
                 for j, i in enumerate(rows):
                     vals[i] = _id_recoverable(as_str[i], kind, j)
@@ -207,7 +208,7 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
             note(rows, name, "amount_format")
             touched[rows] = True
         elif col.pii == "name" and contract.code != "gaj_hjrk":
-            has = np.array([any(ch in NAME_VARIANTS for ch in v[1:]) for v in as_str], dtype=bool)
+            has = series.str.slice(1).str.contains("[" + "".join(NAME_VARIANTS) + "]", regex=True).to_numpy(dtype=bool)
             rows = choose(free & nonempty & has, rate / 2)
             for i in rows:
                 v = as_str[i]
@@ -216,14 +217,15 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
             note(rows, name, "name_variant")
             touched[rows] = True
         elif name == "household_no" and xlsx:
-            zero = np.array([v.startswith("0") and v.isdigit() for v in as_str], dtype=bool)
+            zero = (series.str.startswith("0") & series.str.isdigit()).to_numpy(dtype=bool)
             rows = choose(free & zero)
             for i in rows:
                 vals[i] = int(as_str[i])
             note(rows, name, "household_no_as_number")
             touched[rows] = True
         if not col.required:
-            rows = choose(free & ~nonempty & ~touched & np.array([not isinstance(v, (int, float)) for v in vals]))
+            rows = choose(free & ~nonempty & ~touched)
+            rows = rows[[isinstance(vals[i], str) for i in rows]] if len(rows) else rows
             for j, i in enumerate(rows):
                 vals[i] = MISSING_TOKENS[int(rng.integers(len(MISSING_TOKENS)))]
             note(rows, name, "missing_token")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .context import days
-from .facts import SERIOUS_ILLNESS
+from .facts import SERIOUS_ILLNESS, school_age, student_row
 from .model import County, NaT
 from .population import CHILD_OF_HEAD, CHILD_IN_LAW, GRANDCHILD
 
@@ -314,6 +314,7 @@ def pay(county: County) -> Stats:
                                   "start_month": start}))
 
     in_child = orphan | fuc | child_diff  # IN(): eligible counts, paid or not
+    _enrol_hard_up_children(county, eligible_person & hard & (age >= 7) & (age <= 15))
     students = county.facts.get("jtj_xs")
     if students is not None and len(students):
         s = students
@@ -370,6 +371,26 @@ def pay(county: County) -> Stats:
     paid_h[ph[ph >= 0]] = True
     household["paid"] = paid_h
     return Stats(person, household)
+
+
+def _enrol_hard_up_children(county: County, need: np.ndarray) -> None:
+    """Every child of 7-15 in a hard-up household is at school (else W_DROPOUT)."""
+    s = county.facts.get("jtj_xs")
+    have = np.zeros(len(county.P), bool)
+    if s is not None and len(s):
+        have[s.pid.to_numpy()] = True
+    add = np.flatnonzero(need & ~have)
+    if not len(add):
+        return
+    rng = county.ctx.rng("enrol")
+    P, H = county.P, county.H
+    sa = school_age(county.ctx, P.birth.to_numpy()[add])
+    rows = []
+    for pid, a in zip(add, sa):
+        level = "小学" if a <= 11 else ("初中" if a <= 14 else "高中")
+        town = H.town_name.iat[int(P.hid.iat[pid])]
+        rows.append(dict(pid=int(pid), **student_row(county.ctx, level, int(a), town, rng)))
+    county.add("jtj_xs", pd.DataFrame(rows))
 
 
 def _tidy_employment(county: County, pf, managed_p, hard, paid_db, alive) -> None:
