@@ -174,12 +174,12 @@ def write_drops(county: County, plans: list[NightPlan], fmt: Formatter, inert: n
             put("yjj_sz", d, plan.extract, "normal")
         # A fresh snapshot of a small source (same register, new extract date).
         code = SMALL_SNAPSHOTS[(plan.night - 2) % len(SMALL_SNAPSHOTS)]
-        put(code, snapshot_deliveries[code], plan.extract, "normal")
-        # A late snapshot: older than the one already in force.
+        put(code, snapshot_deliveries[code].reordered(), plan.extract, "normal")
+        # A late snapshot: an older state of a register, dated before the one in force.
         code = LATE_SOURCES[(plan.night - 2) % len(LATE_SOURCES)]
         if code == SMALL_SNAPSHOTS[(plan.night - 2) % len(SMALL_SNAPSHOTS)]:
             code = LATE_SOURCES[(plan.night - 1) % len(LATE_SOURCES)]
-        put(code, snapshot_deliveries[code], ctx.extract - dt.timedelta(days=2 + plan.night), "late")
+        put(code, snapshot_deliveries[code].older(rng), ctx.extract - dt.timedelta(days=2 + plan.night), "late")
         # A repeated file: exact bytes of an earlier delivery under its old name.
         if plan.night % 2 == 0:
             src = inbox_files["bzs_hh"] if plan.night == 2 else prev_repeat_source(out, plans, plan, "bzs_hh")

@@ -67,6 +67,37 @@ class Delivery:
     def header_row(self) -> int:
         return 2 if self.title else 1
 
+    def reordered(self) -> "Delivery":
+        """The same register exported in another order (by ID number): a fresh
+        snapshot whose bytes differ though its rows do not. A stable sort keeps
+        a repeated row right under its original."""
+        from copy import copy
+        out = copy(self)
+        id_col = next(c.name for c in self.contract.columns if c.type == "id_number")
+        key = self.table[id_col].map(lambda v: v if isinstance(v, str) else repr(v))
+        out.table = self.table.assign(_key=key).sort_values("_key", kind="stable").drop(columns="_key")
+        out.table = out.table.reset_index(drop=True)
+        return out
+
+    def older(self, rng: np.random.Generator, share: float = 0.02) -> "Delivery":
+        """An older state of the register: a few records it did not hold yet."""
+        from copy import copy
+        out = copy(self)
+        rids = self.table["_rid"].to_numpy()
+        paired = set()
+        for where, _, kind, _ in self.defects:
+            if kind in ("duplicate_row", "duplicate_row_differing"):
+                i = int(np.flatnonzero(rids == where)[0])
+                paired |= {int(rids[i]), int(rids[i - 1])}
+        free = [i for i, r in enumerate(rids) if int(r) not in paired and not self.table["_lock"].iat[i]]
+        k = min(len(free), max(1, int(len(rids) * share))) if len(rids) >= 10 else 0
+        drop = set(rng.choice(free, k, replace=False).tolist()) if k else set()
+        keep = [i for i in range(len(rids)) if i not in drop]
+        out.table = self.table.iloc[keep].reset_index(drop=True)
+        left = set(out.table["_rid"].tolist())
+        out.defects = [d for d in self.defects if not isinstance(d[0], int) or d[0] in left]
+        return out
+
     def defect_rows(self, file_name: str) -> list[tuple]:
         """Defects with the row a clerk sees (CSV line / xlsx sheet row)."""
         first = self.header_row() + 1
