@@ -23,8 +23,8 @@ from rich.console import Console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="datapool: the county's social-assistance data pool.")
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 DEMO_HOME = Path("data/demo")
 DEFAULT_HOME = Path("data")
@@ -169,7 +169,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except UserError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # click's own usage errors
         import click
