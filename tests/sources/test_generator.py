@@ -454,6 +454,33 @@ def test_the_dead_are_paid_only_in_planted_cases(home, register):
     assert any("注销" in k for k in kinds) and any("公益性岗位" in k for k in kinds) and any("two benefits" in k for k in kinds)
 
 
+def test_old_people_get_the_high_age_allowance_of_their_band(home, register):
+    for i, p in register.person.items():
+        age = age_on(i, D)
+        if age < 80 or p["status"] != "正常" or register.dead(i) or i in register.jail:
+            continue
+        band = 500.0 if age >= 100 else 200.0 if age >= 90 else 100.0
+        paid = [r for r in register.mzj.get(i, []) if r["benefit_category"] == "高龄津贴"]
+        assert paid and float(paid[0]["monthly_amount"]) == band, (i, age, paid)
+
+
+def test_no_paid_household_keeps_a_car_unless_planted(home, register):
+    planted = {t["household_no"] for t in truth(home, "findings.csv") if t["rule_code"] == "R_DB_VEHICLE"}
+    assert planted
+    paid = set()
+    for i, rows in register.mzj.items():
+        if any(r["benefit_category"] in ("城市低保", "农村低保", "城市特困", "农村特困", "低保边缘家庭") for r in rows):
+            if i in register.person:
+                paid.add(register.person[i]["household_no"])
+    for i, rows in rows_by_id(home, "cgs_cl").items():
+        p = register.person.get(i)
+        if p is None or p["household_no"] not in paid:
+            continue
+        if any(r["status"] == "正常" and r["vehicle_type"] not in ("三轮汽车", "低速货车", "摩托车") for r in rows):
+            assert p["household_no"] in planted, i
+    assert paid & planted == planted
+
+
 # --- quirks, as recorded ----------------------------------------------------------------------------
 
 def _cell(home: Path, file: str, row: int, column: str):
