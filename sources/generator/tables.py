@@ -307,6 +307,8 @@ def number_settlements(df: pd.DataFrame, start: int) -> pd.DataFrame:
     when = df.discharge_date.to_numpy().astype("datetime64[D]")
     when = np.where(np.isnat(when), df.admission_date.to_numpy().astype("datetime64[D]"), when)
     df = df.assign(_when=when).sort_values(["_when", "pid"], kind="stable")
+    if len(df) == 0:
+        return df.drop(columns="_when").assign(settlement_no=pd.Series([], dtype=object)).reset_index(drop=True)
     seq = np.arange(start, start + len(df))
     ymd = pd.Series(df._when.to_numpy()).dt.strftime("%Y%m%d").to_numpy().astype(str)
     df["settlement_no"] = np.char.add(np.char.add("JS371426", ymd), np.char.zfill(seq.astype(str), 8)).astype(object)
@@ -316,6 +318,8 @@ def number_settlements(df: pd.DataFrame, start: int) -> pd.DataFrame:
 def number_cremations(df: pd.DataFrame, start: int) -> pd.DataFrame:
     """火化证号: 'PYHH' + cremation year + a sequence in cremation order."""
     df = df.sort_values(["cremation_date", "pid"], kind="stable")
+    if len(df) == 0:
+        return df.assign(cremation_no=pd.Series([], dtype=object)).reset_index(drop=True)
     seq = np.arange(start, start + len(df))
     years = pd.Series(df.cremation_date.to_numpy().astype("datetime64[D]")).dt.year.to_numpy().astype(str)
     df = df.copy()
