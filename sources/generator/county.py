@@ -12,7 +12,7 @@ import pandas as pd
 from sources.contracts import SOURCE_ORDER, load_contracts
 
 from .assets import add_outsiders, draw_assets
-from .context import Ctx, days
+from .context import Ctx
 from .facts import (cremations_from_register, draw_corrections, draw_disabilities, draw_disasters, draw_employment,
                     draw_illnesses, draw_incomes, draw_monitoring, draw_settlements, draw_statuses, draw_students)
 from .model import County

@@ -142,7 +142,6 @@ def write_drops(county: County, plans: list[NightPlan], fmt: Formatter, inert: n
         folder.mkdir(parents=True, exist_ok=True)
         night = plan.run_date.isoformat()
         rng = ctx.rng(f"drop:{night}")
-        tag = f"{plan.extract:%Y%m%d}"
         E = np.datetime64(plan.extract, "D")
 
         def put(code, d, extract, kind):
@@ -161,7 +160,6 @@ def write_drops(county: County, plans: list[NightPlan], fmt: Formatter, inert: n
             if plan.repeated is not None else []
         d = damage(t, contracts["ybj_js"], rng, ctx.quirk_rate, inert, repeated_rids=rep_rows)
         prev_drop["ybj_js"] = put("ybj_js", d, plan.extract, "normal")
-        P = county.P
         dead = plan.deceased + plan.deaths
         cr = pd.DataFrame({"pid": np.array(dead, dtype=np.int64),
                            "death_date": E - days(2), "cremation_date": E - days(1)})

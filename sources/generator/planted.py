@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
 from .facts import school_age, student_row
 from .model import County
