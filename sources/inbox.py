@@ -7,13 +7,13 @@ parquet, exactly as delivered (all text + `_row`). `meta.delivery` remembers
 every distinct (file name, SHA-256) ever seen, so the same bytes are never
 ingested twice and a rerun of a night changes nothing.
 
-Inbox files are left where they are once ingested: the manifest, not the
-file's location, says what was taken. That keeps a night that failed before
-publishing harmless: its copy of `meta` is thrown away with the unpublished
-warehouse, and the next run simply sees the files again. Quarantined files are
-moved to `HOME/quarantine/<run date>/` so that staff see them; should a run
-that quarantined a file fail to publish, the next run finds the file there,
-unknown to the manifest, and decides again.
+Decided files leave the inbox, so that the inbox shows what is still to come
+and a file delivered again is seen as such: taken files (and duplicates) go
+to `HOME/archive/<code>/<stem>.<sha8><ext>`, wrong deliveries to
+`HOME/quarantine/<run date>/<name>`. The manifest lives in the warehouse that
+is being built; should that night fail before publishing, its `meta` is thrown
+away, and the next night finds archived or quarantined files the manifest
+does not know and decides them again (the lake file is rewritten identically).
 
 `create_lake_views` then puts in force, for a night with run date D, the
 deliveries recorded on or before D with an extract date before D: for a
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS meta.reject (
     source_code VARCHAR,
     file_name VARCHAR,
     "row" INTEGER,              -- the row a clerk sees: CSV line (header = 1), xlsx sheet row
-    "column" VARCHAR,           -- the header as delivered; NULL for a malformed row
+    "column" VARCHAR,           -- the contract's header; NULL for a malformed row
     value_kind VARCHAR,         -- ID issue kind, not_in_list, unparseable_date, ...
     reason VARCHAR              -- names the value, except for ID numbers
 );
@@ -236,17 +236,18 @@ def id_issue_sql(column_sql: str, extract_date: date) -> str:
 def reject_sql(contract: Contract, result: ReadResult, extract_date: date) -> str:
     """One SELECT over the registered table `delivered` listing every bad value.
 
-    Columns: row, column (header as delivered), value_kind, reason. An ID
+    Columns: row, column (the contract's header, also when the department
+    renamed it: the truth files and the data dictionary use that), value_kind,
+    reason. An ID
     number is described by its issue only; other values (code lists, dates,
     amounts: none of them personal) are named so the department can fix them.
     """
-    delivered_header = {name: header for header, name in result.header_map.items()}
     present = set(result.table.column_names)
     parts = []
     for col in contract.columns:
         if col.name not in present:
             continue
-        c, header = _ident(col.name), _sql_str(delivered_header.get(col.name, col.header))
+        c, header = _ident(col.name), _sql_str(col.header)
         if col.type == "id_number":
             words = "CASE issue " + " ".join(
                 f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in ID_ISSUE_WORDS.items()) + " END"
@@ -289,12 +290,23 @@ def new_open_values(con, contract: Contract, result: ReadResult) -> dict[str, li
 # --- the night's ingestion ---------------------------------------------------------------
 
 
+def archive_dir(home: Home) -> Path:
+    return home.root / "archive"
+
+
+def archive_file(home: Home, code: str, file_name: str, sha256: str) -> Path:
+    """`HOME/archive/<code>/<stem>.<sha8><ext>`: the bytes taken, kept whole."""
+    p = Path(file_name)
+    return archive_dir(home) / code / f"{p.stem}.{sha256[:8]}{p.suffix}"
+
+
 @dataclass
 class _Candidate:
     path: Path
+    name: str                   # the name as delivered
     code: str
     extract_date: date
-    in_quarantine: bool = False
+    where: str = "inbox"        # inbox | archive | quarantine (recovered after a failed night)
 
 
 def _list_inbox(home: Home, contracts: dict[str, Contract], summary: IngestSummary
@@ -321,21 +333,30 @@ def _list_inbox(home: Home, contracts: dict[str, Contract], summary: IngestSumma
         if parsed is None or parsed[0] not in contracts:
             summary.unknown_files.append(name)
             continue
-        candidates.append(_Candidate(path, parsed[0], parsed[1]))
+        candidates.append(_Candidate(path, name, parsed[0], parsed[1]))
     return candidates, markers
 
 
-def _quarantined_unknown(home: Home, contracts, known: set[tuple[str, str]]) -> list[_Candidate]:
-    """Quarantined files the manifest does not know (a run that failed to publish)."""
+def _recoverable(home: Home, contracts, known: set[tuple[str, str]]) -> list[_Candidate]:
+    """Archived or quarantined files the manifest does not know.
+
+    They were moved out of the inbox by a night that then failed to publish
+    (its `meta` was thrown away with its warehouse): they are decided again.
+    """
     found = []
-    if not home.quarantine.is_dir():
-        return found
-    for path in sorted(home.quarantine.glob("*/*")):
-        parsed = parse_file_name(path.name)
-        if not path.is_file() or parsed is None or parsed[0] not in contracts:
+    known8 = {(name, sha[:8]) for name, sha in known}
+    for path in sorted(archive_dir(home).glob("*/*")) if archive_dir(home).is_dir() else []:
+        parts = path.name.split(".")
+        if not path.is_file() or len(parts) != 3:
             continue
-        if (path.name, sha256_of(path)) not in known:
-            found.append(_Candidate(path, parsed[0], parsed[1], in_quarantine=True))
+        name = f"{parts[0]}.{parts[2]}"
+        parsed = parse_file_name(name)
+        if parsed and parsed[0] in contracts and (name, parts[1]) not in known8:
+            found.append(_Candidate(path, name, parsed[0], parsed[1], "archive"))
+    for path in sorted(home.quarantine.glob("*/*")) if home.quarantine.is_dir() else []:
+        parsed = parse_file_name(path.name)
+        if path.is_file() and parsed and parsed[0] in contracts and (path.name, sha256_of(path)) not in known:
+            found.append(_Candidate(path, path.name, parsed[0], parsed[1], "quarantine"))
     return found
 
 
@@ -343,11 +364,33 @@ def _has_marker(name: str, markers: set[str]) -> bool:
     return name in markers or Path(name).stem in markers
 
 
+def _move(src: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(src), str(target))
+
+
+def _to_archive(home: Home, cand: _Candidate, sha: str) -> None:
+    """Take a decided inbox file (and its .done marker) out of the inbox."""
+    if cand.where != "inbox":
+        return
+    target = archive_file(home, cand.code, cand.name, sha)
+    _move(cand.path, target)
+    for marker in (cand.path.with_name(cand.name + ".done"), cand.path.with_name(Path(cand.name).stem + ".done")):
+        if marker.exists():
+            _move(marker, target.with_name(target.name + ".done"))
+
+
 def ingest_inbox(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> IngestSummary:
     """Take tonight's ready deliveries into the lake and the manifest.
 
-    Idempotent: a second call with the same inbox changes nothing. Never
-    raises for a bad file; a file it cannot read is quarantined with a reason.
+    Every file decided tonight leaves the inbox: taken and duplicate files go
+    to `HOME/archive/<code>/<stem>.<sha8><ext>`, wrong deliveries to
+    `HOME/quarantine/<run date>/<name>`; what stays in the inbox is waiting
+    (dated tonight or later, lacking its .done marker, still `.part`) or not
+    a delivery at all (an unknown name, reported every night until removed).
+    A second call changes nothing, and a night that failed before publishing
+    is repaired by the next: files moved out but unknown to the manifest are
+    decided again. Never raises for a bad file.
     """
     ensure_meta(con)
     con.execute(value_macros_sql())
@@ -364,33 +407,42 @@ def ingest_inbox(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> 
                         [parsed[0], run_date, parsed[0]])
     uses_markers = {r[0] for r in con.execute("SELECT DISTINCT source_code FROM meta.source_marker").fetchall()}
 
-    known = {(r[0], r[1]) for r in con.execute("SELECT file_name, sha256 FROM meta.delivery").fetchall()}
-    by_sha: dict[str, str] = {}
-    for file_name, sha in sorted(known):
-        by_sha.setdefault(sha, file_name)
-    candidates += _quarantined_unknown(home, contracts, known)
+    seen = con.execute("""SELECT file_name, sha256 FROM meta.delivery
+                          ORDER BY run_date, delivery_seq NULLS LAST, file_name""").fetchall()
+    known = {(r[0], r[1]) for r in seen}
+    first_name: dict[str, str] = {}
+    for file_name, sha in seen:
+        first_name.setdefault(sha, file_name)  # a duplicate names the file actually ingested
+    candidates += _recoverable(home, contracts, known)
 
     # Oldest extract first, so two snapshots arriving together are judged in order.
-    candidates.sort(key=lambda c: (c.extract_date, c.code, c.path.name, c.in_quarantine))
+    candidates.sort(key=lambda c: (c.extract_date, c.code, c.name, c.where))
     for cand in candidates:
         stats = summary.sources[cand.code]
         if cand.extract_date >= run_date:
-            stats.waiting += 1
+            if cand.where == "inbox":
+                stats.waiting += 1
             continue
-        if cand.code in uses_markers and not cand.in_quarantine and not _has_marker(cand.path.name, markers):
+        if cand.where == "inbox" and cand.code in uses_markers and not _has_marker(cand.name, markers):
             stats.waiting += 1
             continue
         sha = sha256_of(cand.path)
-        if (cand.path.name, sha) in known:
-            continue  # taken (or refused) on an earlier night: nothing to do
-        if sha in by_sha:
-            _record(con, cand, sha, run_date, accepted=None, reason=f"duplicate of {by_sha[sha]} (same bytes)")
-            stats.duplicate += 1
-            known.add((cand.path.name, sha))
+        if (cand.name, sha) in known:
+            stats.duplicate += 1  # the same file delivered again under its old name
+            _to_archive(home, cand, sha)
             continue
-        _ingest_file(con, home, contracts[cand.code], cand, sha, run_date, stats)
-        known.add((cand.path.name, sha))
-        by_sha[sha] = cand.path.name
+        if sha in first_name:
+            _record(con, cand, sha, run_date, accepted=None,
+                    reason=f"duplicate of {first_name[sha]} (same bytes): not ingested again")
+            stats.duplicate += 1
+            known.add((cand.name, sha))
+            _to_archive(home, cand, sha)
+            continue
+        taken = _ingest_file(con, home, contracts[cand.code], cand, sha, run_date, stats)
+        known.add((cand.name, sha))
+        first_name[sha] = cand.name
+        if taken:
+            _to_archive(home, cand, sha)
 
     summary.stale = stale_sources(con, run_date)
     con.execute("DELETE FROM meta.stale_source WHERE run_date = ?", [run_date])
@@ -408,7 +460,7 @@ def _record(con, cand: _Candidate, sha: str, run_date: date, *, accepted: bool |
             rows: int | None = None, rows_rejected: int | None = None, lake_path: str | None = None,
             seq: int | None = None, result: ReadResult | None = None) -> None:
     con.execute("INSERT INTO meta.delivery VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        cand.code, cand.path.name, sha, cand.extract_date, run_date, rows, rows_rejected, accepted, reason,
+        cand.code, cand.name, sha, cand.extract_date, run_date, rows, rows_rejected, accepted, reason,
         lake_path, seq,
         _json(result.unknown_headers) if result else None,
         _json(result.missing_columns) if result else None,
@@ -416,25 +468,30 @@ def _record(con, cand: _Candidate, sha: str, run_date: date, *, accepted: bool |
 
 
 def _quarantine(con, home: Home, cand: _Candidate, sha: str, run_date: date, stats: SourceIngest,
-                reason: str, seq: int, result: ReadResult | None) -> None:
+                reason: str, seq: int, result: ReadResult | None) -> bool:
     _record(con, cand, sha, run_date, accepted=False, reason=reason,
             rows=result.rows if result else None, seq=seq, result=result)
     stats.quarantined += 1
-    stats.refused.append(f"{cand.path.name}: {reason}")
-    if not cand.in_quarantine:
-        target = home.quarantine / run_date.isoformat() / cand.path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(cand.path), str(target))
+    stats.refused.append(f"{cand.name}: {reason}")
+    if cand.where != "quarantine":
+        _move(cand.path, home.quarantine / run_date.isoformat() / cand.name)
+        marker = cand.path.with_name(cand.name + ".done")
+        if cand.where == "inbox" and marker.exists():
+            _move(marker, home.quarantine / run_date.isoformat() / marker.name)
+    return False
 
 
 def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str, run_date: date,
-                 stats: SourceIngest) -> None:
+                 stats: SourceIngest) -> bool:
+    """Read, check and take one new file; False when it was quarantined."""
     seq = _next_seq(con)
     try:
         result = read_delivery(cand.path, contract)
     except DeliveryError as exc:
-        _quarantine(con, home, cand, sha, run_date, stats, exc.reason, seq, None)
-        return
+        reason = exc.reason  # meta.delivery has the file name in its own column
+        for prefix in (cand.path.name + ": ", cand.name + ": "):
+            reason = reason.removeprefix(prefix)
+        return _quarantine(con, home, cand, sha, run_date, stats, reason, seq, None)
 
     # Drift is reported whether or not the file is taken.
     stats.unknown_headers += [h for h in result.unknown_headers if h not in stats.unknown_headers]
@@ -443,24 +500,21 @@ def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str
     required_missing = [c for c in contract.columns if c.required and c.name in result.missing_columns]
     if required_missing:
         names = ", ".join(f"{c.header} ({c.name})" for c in required_missing)
-        _quarantine(con, home, cand, sha, run_date, stats, f"required column missing: {names}", seq, result)
-        return
+        return _quarantine(con, home, cand, sha, run_date, stats, f"required column missing: {names}", seq, result)
 
     con.register("delivered", result.table)
     try:
         in_force = _in_force_snapshot(con, contract.code, run_date) if contract.mode == "snapshot" else None
         if in_force and in_force[2] and result.rows < in_force[2] * SHRINK_LIMIT:
-            _quarantine(con, home, cand, sha, run_date, stats,
-                        f"snapshot shrank from {in_force[2]} to {result.rows} rows "
-                        f"(more than a third) against {in_force[0]}", seq, result)
-            return
+            return _quarantine(con, home, cand, sha, run_date, stats,
+                               f"snapshot shrank from {in_force[2]} to {result.rows} rows "
+                               f"(more than a third) against {in_force[0]}", seq, result)
         id_col = next(c.name for c in contract.columns if c.type == "id_number")
         invalid = _one(con, f"SELECT count(issue) FROM ({id_issue_sql(_ident(id_col), cand.extract_date)})")[0]
         if result.rows and invalid >= INVALID_ID_MIN_COUNT and invalid / result.rows > INVALID_ID_SHARE:
-            _quarantine(con, home, cand, sha, run_date, stats,
-                        f"{invalid} of {result.rows} ID numbers unusable after normalising "
-                        f"({invalid / result.rows:.0%}, limit {INVALID_ID_SHARE:.0%})", seq, result)
-            return
+            return _quarantine(con, home, cand, sha, run_date, stats,
+                               f"{invalid} of {result.rows} ID numbers unusable after normalising "
+                               f"({invalid / result.rows:.0%}, limit {INVALID_ID_SHARE:.0%})", seq, result)
 
         rejects = con.execute(reject_sql(contract, result, cand.extract_date)).fetchall()
         rejects += [(row, None, "malformed_row", why) for row, why in result.malformed_rows]
@@ -468,7 +522,7 @@ def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str
     finally:
         con.unregister("delivered")
 
-    target = lake_file(home, contract.code, cand.path.name, sha)
+    target = lake_file(home, contract.code, cand.name, sha)
     write_lake_file(result.table, target)
     note = None
     if in_force and in_force[1] > cand.extract_date:
@@ -482,7 +536,7 @@ def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str
                 seq=seq, result=result)
         if rejects:
             con.executemany("INSERT INTO meta.reject VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [(run_date, contract.code, cand.path.name, r[0], r[1], r[2], r[3])
+                            [(run_date, contract.code, cand.name, r[0], r[1], r[2], r[3])
                              for r in sorted(rejects, key=lambda r: (r[0], r[1] or ""))])
         con.execute("COMMIT")
     except Exception:
@@ -495,6 +549,7 @@ def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str
     for column, values in new_values.items():
         known_values = stats.new_values.setdefault(column, [])
         known_values += [v for v in values if v not in known_values]
+    return True
 
 
 # --- what is in force ------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import yaml
+
 from sources.contracts import Contract, load_contracts
 from transforms.id_number import id_number_macros_sql, regex_alternation
 
@@ -148,6 +150,14 @@ CREATE OR REPLACE MACRO value_parse_integer(a) AS
 
 CREATE OR REPLACE MACRO parse_integer_cn(text) AS
     value_parse_integer(value_ascii_digits(text));
+
+-- A code of fixed width (户号: 10 digits) that Excel stored as a number lost
+-- its leading zeros; all-digit values shorter than the width get them back.
+CREATE OR REPLACE MACRO value_pad_digits(t, width) AS
+    CASE WHEN length(t) < width AND regexp_full_match(t, '[0-9]+') THEN lpad(t, width, '0') ELSE t END;
+
+CREATE OR REPLACE MACRO pad_digits_cn(text, width) AS
+    value_pad_digits(clean_missing(text), width);
 """
 
 
@@ -176,6 +186,18 @@ def _select_list(items: list[tuple[str, str]]) -> str:
     return "\n        ".join(lines)
 
 
+def column_digits(contract: Contract) -> dict[str, int]:
+    """`digits:` of the contract's columns (fixed-width codes such as 户号).
+
+    Read from the YAML itself: the field is newer than sources/contracts.py's
+    Column, which ignores keys it does not know.
+    """
+    if not contract.path or not Path(contract.path).is_file():
+        return {}
+    raw = yaml.safe_load(Path(contract.path).read_text(encoding="utf-8"))
+    return {c["name"]: int(c["digits"]) for c in raw.get("columns", []) if c.get("digits")}
+
+
 def staging_model_sql(contract: Contract) -> str:
     """The staging model of one source, as committed in sql/staging/stg_<code>.sql.
 
@@ -189,6 +211,7 @@ def staging_model_sql(contract: Contract) -> str:
     id_cols = [c.name for c in contract.columns if c.type == "id_number"]
     if id_cols != ["id_number"]:
         raise ValueError(f"{code}: staging expects one id_number column named id_number, got {id_cols}")
+    digits = column_digits(contract)
     renamed: list[tuple[str, str]] = []
     final: list[tuple[str, str]] = []
     for col in contract.columns:
@@ -202,6 +225,10 @@ def staging_model_sql(contract: Contract) -> str:
                           "18 characters, or NULL when unusable"))
             final.append(("id_number_raw", ""))
             final.append(("id_issue", "NULL when usable, else why not"))
+        elif col.name in digits:
+            renamed.append((f"pad_digits_cn({col.name}, {digits[col.name]}) as {col.name}",
+                            f"{note}, {digits[col.name]} digits"))
+            final.append((col.name, ""))
         else:
             renamed.append((f"{PARSERS[col.type]}({col.name}) as {col.name}", note))
             final.append((col.name, ""))

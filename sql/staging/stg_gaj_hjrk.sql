@@ -15,7 +15,7 @@ with source as (
 renamed as (
 
     select
-        clean_missing(household_no) as household_no,                   -- 户号
+        pad_digits_cn(household_no, 10) as household_no,               -- 户号, 10 digits
         clean_missing(name) as name,                                   -- 姓名
         id_number_candidate(id_number) as id_number_candidate,         -- 公民身份号码
         id_number as id_number_raw,                                    -- as delivered

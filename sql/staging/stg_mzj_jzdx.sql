@@ -21,7 +21,7 @@ renamed as (
         clean_missing(benefit_category) as benefit_category,           -- 救助类别 (城市低保/农村低保/城市特困/农村特困/低保边缘家庭/孤儿/事实无人抚养儿童/困境儿童/临时救助/高龄津贴/经济困难老年人补贴/老年人生活护理救助/困难残疾人生活补贴/重度残疾人护理补贴/大学新生救助)
         parse_amount_cn(monthly_amount) as monthly_amount,             -- 月发放金额
         parse_yearmonth_cn(start_month) as start_month,                -- 起始年月
-        clean_missing(household_no) as household_no,                   -- 户号
+        pad_digits_cn(household_no, 10) as household_no,               -- 户号, 10 digits
         clean_missing(township_name) as township_name,                 -- 乡镇
         'mzj_jzdx' as _source,
         _file,

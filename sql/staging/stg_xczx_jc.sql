@@ -15,7 +15,7 @@ with source as (
 renamed as (
 
     select
-        clean_missing(household_no) as household_no,                   -- 户号
+        pad_digits_cn(household_no, 10) as household_no,               -- 户号, 10 digits
         id_number_candidate(id_number) as id_number_candidate,         -- 户主身份证号
         id_number as id_number_raw,                                    -- as delivered
         clean_missing(name) as name,                                   -- 户主姓名

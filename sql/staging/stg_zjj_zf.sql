@@ -18,7 +18,7 @@ renamed as (
         id_number_candidate(id_number) as id_number_candidate,         -- 身份证号(户主)
         id_number as id_number_raw,                                    -- as delivered
         clean_missing(name) as name,                                   -- 姓名
-        clean_missing(household_no) as household_no,                   -- 户号
+        pad_digits_cn(household_no, 10) as household_no,               -- 户号, 10 digits
         clean_missing(house_safety_grade) as house_safety_grade,       -- 房屋安全等级 (A/B/C/D)
         parse_date_cn(assessment_date) as assessment_date,             -- 鉴定日期
         clean_missing(public_rental) as public_rental,                 -- 公租房 (是/否)
