@@ -126,7 +126,7 @@ def nightly(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
 @app.command()
 def demo(people: int = typer.Option(2000, help="people in the demo county"),
          seed: int = typer.Option(1, help="random seed"),
-         run_date: str = typer.Option("2026-03-16", "--date", help="the demo night")) -> None:
+         run_date: str = typer.Option("2026-03-15", "--date", help="the demo night (D of the worked examples)")) -> None:
     """Build a small synthetic county in data/demo/, run the night, show the outputs."""
     import shutil
 
@@ -141,8 +141,29 @@ def demo(people: int = typer.Option(2000, help="people in the demo county"),
     with console.status("running the night ..."):
         result = run_night(DEMO_HOME, d)
     _print_outputs(DEMO_HOME, d, result)
-    out.print(f"demo finished in {time.perf_counter() - t0:.1f} s. "
-              f"Query it: duckdb -readonly {DEMO_HOME / 'analytics.duckdb'}")
+    _print_items_by_township(DEMO_HOME)
+    out.print(f"demo finished in {time.perf_counter() - t0:.1f} s. Query the analysts' copy: "
+              f".venv/bin/python -c \"import duckdb; print(duckdb.connect('{DEMO_HOME / 'analytics.duckdb'}', "
+              f"read_only=True).sql('SELECT kind, policy_code, count(*) FROM worklist GROUP BY ALL'))\"")
+
+
+def _print_items_by_township(home: Path) -> None:
+    """Counts only: the terminal is a log, and logs carry no personal data."""
+    import duckdb
+    from rich.table import Table
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute("""
+            SELECT coalesce(township_name, township_code), kind,
+                   CASE WHEN rule_code = 'DISCOVER' THEN policy_code ELSE rule_code || ' ' || policy_code END,
+                   count(*), sum(amount) FILTER (WHERE amount_period = 'month')
+            FROM marts.worklist GROUP BY ALL ORDER BY 1, 2, 3""").fetchall()
+    table = Table(title="Tonight's worklist by township")
+    for col in ("township", "kind", "rule / policy", "items", "yuan/month"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*["" if c is None else str(c) for c in r])
+    out.print(table)
 
 
 @app.command()
