@@ -42,8 +42,7 @@ import pyarrow.parquet as pq
 from sources.contracts import FILE_NAME_RE, Contract, load_contracts
 from sources.home import Home
 from sources.readers import ROW_COLUMN, DeliveryError, ReadResult, read_delivery
-from transforms.id_number import id_number_macros_sql
-from transforms.values import value_macros_sql
+from transforms.values import install_staging_macros
 
 # A snapshot with fewer than two thirds of the rows in force is refused.
 SHRINK_LIMIT = 2 / 3
@@ -393,8 +392,7 @@ def ingest_inbox(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> 
     decided again. Never raises for a bad file.
     """
     ensure_meta(con)
-    con.execute(value_macros_sql())
-    con.execute(id_number_macros_sql())
+    install_staging_macros(con)
     contracts = load_contracts()
     summary = IngestSummary(run_date, {code: SourceIngest() for code in contracts})
 

@@ -16,9 +16,12 @@ files and the contracts agree.
 """
 from __future__ import annotations
 
+import hashlib
 import sys
+from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import yaml
 
 from sources.contracts import Contract, load_contracts
@@ -161,9 +164,28 @@ CREATE OR REPLACE MACRO pad_digits_cn(text, width) AS
 """
 
 
+@lru_cache(maxsize=1)
 def staging_macros_sql() -> str:
-    """Every macro the staging models call, in one script for the runner."""
-    return value_macros_sql() + "\n" + id_number_macros_sql()
+    """Every macro the staging models call, in one script for the runner.
+
+    Ends with `datapool_macros_version()`, a digest of the script, so that
+    `install_staging_macros` can tell whether a connection already has them.
+    """
+    body = value_macros_sql() + "\n" + id_number_macros_sql()
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+    return body + f"\nCREATE OR REPLACE MACRO datapool_macros_version() AS '{digest}';\n"
+
+
+def install_staging_macros(con) -> None:
+    """Create the macros unless this connection has this very version of them (~0.1 s saved)."""
+    script = staging_macros_sql()
+    digest = script.rsplit("'", 2)[-2]
+    try:
+        if con.execute("SELECT datapool_macros_version()").fetchall() == [(digest,)]:
+            return
+    except duckdb.Error:
+        pass
+    con.execute(script)
 
 
 # --- staging models -----------------------------------------------------------
