@@ -153,7 +153,7 @@ def read_csv_delivery(path: Path, contract: Contract) -> ReadResult:
         data = path.read_bytes()
     except OSError as exc:
         raise DeliveryError(f"{path.name}: cannot be read ({exc.strerror})") from exc
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise DeliveryError(f"{path.name}: empty file")
     if b"\x00" in data[:65536]:
         raise DeliveryError(f"{path.name}: binary content, not a CSV file")
@@ -211,8 +211,10 @@ def _read_csv_fast(data: bytes, codec: str, width: int, chosen: dict[int, str], 
     # Row numbers are exact only if no record spans lines and no line was
     # skipped (blank, invalid): then data line i is line i + 2 of the file.
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    trailing_blank = len(data) - len(data.rstrip(b"\r\n"))
-    trailing_lines = data[len(data) - trailing_blank:].count(b"\n")
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    trailing_lines = data.count(b"\n", end)
     content_lines = lines - max(trailing_lines - 1, 0)
     if invalid or table.num_rows + 1 != content_lines:
         return None
@@ -342,7 +344,8 @@ def read_xlsx_delivery(path: Path, contract: Contract) -> ReadResult:
         cells = [c if type(c) is str else cell_text(c) for c in raw]
         if _is_footer(cells):
             continue
-        if [normalise_header(c) for c in cells[:width]] == header_norm:
+        if (cells and header_norm and cells[0].strip() == headers[0].strip()
+                and [normalise_header(c) for c in cells[:width]] == header_norm):
             continue  # the header repeated (a multi-page export)
         for p in positions:
             columns[chosen[p]].append(cells[p] if p < len(cells) else "")
