@@ -6,6 +6,7 @@ reaches a report. Charts are inline SVG so the page opens on an air-gapped PC.
 from __future__ import annotations
 
 import html
+import json
 from datetime import date
 from pathlib import Path
 
@@ -49,7 +50,10 @@ def gather(home: Home, run_date: date) -> dict:
             GROUP BY ALL ORDER BY 1, 2, 3""")
         run = _rows(con, "SELECT started_at, finished_at, status, stages FROM meta.run WHERE run_date = ?",
                     [run_date])
-        stale = _rows(con, "SELECT value FROM meta.stale_source WHERE run_date = ?", [run_date])
+        stale = []
+        if run and run[0][3]:  # the night's ingest summary, recorded in meta.run
+            stale_since = json.loads(run[0][3]).get("ingest", {}).get("stale_since", {})
+            stale = [(f"{code} (newest {newest or 'never'})",) for code, newest in sorted(stale_since.items())]
     return dict(run_date=run_date, deliveries=deliveries, previous_rows=previous_rows, rejects=rejects,
                 items=items, rules=rules, run=run[0] if run else None, stale=[s[0] for s in stale])
 

@@ -1,0 +1,73 @@
+"""Later nights: increments, a repeated file, a late file and a wrong delivery, through the flow."""
+from __future__ import annotations
+
+import csv
+import json
+from datetime import timedelta
+
+import duckdb
+import pytest
+
+from tests.conftest import TEST_DATE, copy_home
+from tests.flows.test_nightly import truth_rows, worklist_rows
+
+NIGHT2 = TEST_DATE + timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def second_night(first_night, tmp_path_factory):
+    from flows.nightly import nightly_flow
+    from sources.generator import deliver
+
+    home = copy_home(first_night, tmp_path_factory.mktemp("night2") / "home")
+    deliver(home, NIGHT2)
+    nightly_flow(str(home), NIGHT2)
+    return home
+
+
+def drops_of(home, night, kind_prefix):
+    with (home / "truth" / "deliveries.csv").open(encoding="utf-8") as fh:
+        return [r["file"] for r in csv.DictReader(fh)
+                if r["night"] == night.isoformat() and r["kind"].startswith(kind_prefix)]
+
+
+def test_wrong_delivery_quarantined_and_reported(second_night):
+    wrong = drops_of(second_night, NIGHT2, "wrong_")
+    assert wrong, "the generator plants a wrong delivery on night 2"
+    with duckdb.connect(str(second_night / "warehouse.duckdb"), read_only=True) as con:
+        rows = dict(con.execute("SELECT file_name, accepted FROM meta.delivery WHERE run_date = ?",
+                                [NIGHT2]).fetchall())
+    for name in wrong:
+        assert rows.get(name) is False, name
+        assert any(p.name == name for p in (second_night / "quarantine").rglob("*")), name
+    report = (second_night / "reports" / f"{NIGHT2.isoformat()}.html").read_text(encoding="utf-8")
+    assert all(name in report for name in wrong)
+
+
+def test_repeated_file_not_ingested_twice(second_night):
+    repeated = drops_of(second_night, NIGHT2, "repeat")
+    assert repeated
+    with duckdb.connect(str(second_night / "warehouse.duckdb"), read_only=True) as con:
+        for name in repeated:
+            accepted = con.execute("SELECT count(*) FROM meta.delivery WHERE file_name = ? AND accepted",
+                                   [name]).fetchone()[0]
+            assert accepted == 1, name
+
+
+def test_night2_findings_match_truth_and_night1_items_not_reexported(second_night, first_night):
+    expected = {(t["rule_code"], t["policy_code"], t["id_number"]) for t in truth_rows(second_night)
+                if t["rule_code"] in ("DISCOVER", "R_DECEASED_PAID") and t["night"] <= NIGHT2.isoformat()
+                and (t["rule_code"] != "DISCOVER" or t["policy_code"] == "FACT_UNSUPPORTED_CHILD")}
+    assert any(t["night"] == NIGHT2.isoformat() for t in truth_rows(second_night)), "night 2 plants a case"
+    found = {(w["rule_code"], w["policy_code"], w["id_number"]) for w in worklist_rows(second_night)
+             if w["rule_code"] in ("DISCOVER", "R_DECEASED_PAID")}
+    assert found == expected
+    night1_ids = {w["item_id"] for w in worklist_rows(first_night)}
+    manifest = json.loads((second_night / "exports" / NIGHT2.isoformat() / "manifest.json").read_text("utf-8"))
+    exported = set()
+    for f in manifest["files"]:
+        if f["file"].endswith(".csv") and "反馈问题" not in f["file"]:
+            with (second_night / "exports" / NIGHT2.isoformat() / f["file"]).open(encoding="utf-8-sig") as fh:
+                exported |= {r["工单编号"] for r in csv.DictReader(fh)}
+    assert exported, "night 2's new case is exported"
+    assert not exported & night1_ids, "an open, dispatched item is not exported again"
