@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from sources.contracts import FILE_NAME_RE, Contract, load_contracts
 from sources.home import Home
 from sources.readers import ROW_COLUMN, DeliveryError, ReadResult, read_delivery
+from transforms.id_number import regex_alternation
 from transforms.values import install_staging_macros
 
 # A snapshot with fewer than two thirds of the rows in force is refused.
@@ -222,52 +223,56 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def id_issue_sql(column_sql: str, extract_date: date) -> str:
-    """`_row, issue` of every row of `delivered`, in the two steps staging uses.
-
-    The candidate is computed in an inner SELECT so that DuckDB does not
-    inline the cleaning expression into each of the checks (see id_number.py).
-    """
-    return (f"SELECT _row, id_number_issue_of_candidate(candidate, DATE '{extract_date.isoformat()}') AS issue "
-            f"FROM (SELECT {ROW_COLUMN} AS _row, id_number_candidate({column_sql}) AS candidate FROM delivered)")
-
-
 def reject_sql(contract: Contract, result: ReadResult, extract_date: date) -> str:
-    """One SELECT over the registered table `delivered` listing every bad value.
+    """One query over the registered table `delivered` listing every bad value.
 
     Columns: row, column (the contract's header, also when the department
     renamed it: the truth files and the data dictionary use that), value_kind,
-    reason. An ID
-    number is described by its issue only; other values (code lists, dates,
-    amounts: none of them personal) are named so the department can fix them.
+    reason. An ID number is described by its issue only; other values (code
+    lists, dates, amounts: none of them personal) are named so the department
+    can fix them.
+
+    Every check is computed once per row in a MATERIALIZED CTE and only then
+    filtered: DuckDB would otherwise push the filters down into the scan,
+    where the parsing macros run several times slower; and the ID candidate
+    comes from a step of its own, as in staging (see id_number.py).
     """
     present = set(result.table.column_names)
+    quote = "''''"  # SQL for a string holding one apostrophe
+    computed = [f"{ROW_COLUMN} AS _row"]
+    candidates = []
     parts = []
-    for col in contract.columns:
+    for i, col in enumerate(contract.columns):
         if col.name not in present:
             continue
         c, header = _ident(col.name), _sql_str(col.header)
         if col.type == "id_number":
-            words = "CASE issue " + " ".join(
+            candidates.append(f"id_number_candidate({c}) AS _candidate_{i}")
+            computed.append(f"id_number_issue_of_candidate(_candidate_{i}, DATE '{extract_date.isoformat()}') "
+                            f"AS _issue_{i}")
+            words = f"CASE _issue_{i} " + " ".join(
                 f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in ID_ISSUE_WORDS.items()) + " END"
-            parts.append(f"SELECT _row, {header}, issue, {words} FROM ({id_issue_sql(c, extract_date)}) "
-                         f"WHERE issue IS NOT NULL")
-        elif col.type in PARSE_CHECKS:
+            parts.append(f"SELECT _row, {header}, _issue_{i}, {words} FROM checked WHERE _issue_{i} IS NOT NULL")
+            continue
+        closed = col.type == "text" and col.closed and bool(col.values)
+        if col.type in PARSE_CHECKS or closed:
+            computed.append(f"clean_missing({c}) AS _value_{i}")
+        if col.type in PARSE_CHECKS:
             fn, kind, words = PARSE_CHECKS[col.type]
-            parts.append(
-                f"SELECT {ROW_COLUMN}, {header}, {_sql_str(kind)}, "
-                f"{_sql_str(words + ': ')} || '''' || clean_missing({c}) || '''' FROM delivered "
-                f"WHERE clean_missing({c}) IS NOT NULL AND {fn}({c}) IS NULL")
-        if col.type == "text" and col.closed and col.values:
-            allowed = ", ".join(_sql_str(v) for v in col.values)
-            listed = "/".join(col.values)
-            parts.append(
-                f"SELECT {ROW_COLUMN}, {header}, 'not_in_list', "
-                f"'value ''' || clean_missing({c}) || ''' is not one of {listed.replace(chr(39), chr(39) * 2)}' "
-                f"FROM delivered WHERE clean_missing({c}) IS NOT NULL AND clean_missing({c}) NOT IN ({allowed})")
+            computed.append(f"{fn}({c}) AS _parsed_{i}")
+            parts.append(f"SELECT _row, {header}, {_sql_str(kind)}, {_sql_str(words + ': ')} || {quote} "
+                         f"|| _value_{i} || {quote} FROM checked WHERE _value_{i} IS NOT NULL AND _parsed_{i} IS NULL")
+        if closed:
+            listed = _sql_str(" is not one of " + "/".join(col.values))
+            allowed = _sql_str(regex_alternation(col.values).replace("''", "'"))
+            parts.append(f"SELECT _row, {header}, 'not_in_list', 'value ' || {quote} || _value_{i} || {quote} "
+                         f"|| {listed} FROM checked WHERE _value_{i} IS NOT NULL "
+                         f"AND NOT regexp_full_match(_value_{i}, {allowed})")
     if not parts:
         return "SELECT NULL::INTEGER, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR WHERE false"
-    return "\nUNION ALL\n".join(parts)
+    return (f"WITH candidates AS (SELECT *, {', '.join(candidates) or 'NULL AS _none'} FROM delivered),\n"
+            f"checked AS MATERIALIZED (SELECT {', '.join(computed)} FROM candidates)\n"
+            + "\nUNION ALL\n".join(parts))
 
 
 def new_open_values(con, contract: Contract, result: ReadResult) -> dict[str, list[str]]:
@@ -507,14 +512,13 @@ def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str
             return _quarantine(con, home, cand, sha, run_date, stats,
                                f"snapshot shrank from {in_force[2]} to {result.rows} rows "
                                f"(more than a third) against {in_force[0]}", seq, result)
-        id_col = next(c.name for c in contract.columns if c.type == "id_number")
-        invalid = _one(con, f"SELECT count(issue) FROM ({id_issue_sql(_ident(id_col), cand.extract_date)})")[0]
+        rejects = con.execute(reject_sql(contract, result, cand.extract_date)).fetchall()
+        id_header = next(c.header for c in contract.columns if c.type == "id_number")
+        invalid = sum(1 for r in rejects if r[1] == id_header)
         if result.rows and invalid >= INVALID_ID_MIN_COUNT and invalid / result.rows > INVALID_ID_SHARE:
             return _quarantine(con, home, cand, sha, run_date, stats,
                                f"{invalid} of {result.rows} ID numbers unusable after normalising "
                                f"({invalid / result.rows:.0%}, limit {INVALID_ID_SHARE:.0%})", seq, result)
-
-        rejects = con.execute(reject_sql(contract, result, cand.extract_date)).fetchall()
         rejects += [(row, None, "malformed_row", why) for row, why in result.malformed_rows]
         new_values = new_open_values(con, contract, result)
     finally:
