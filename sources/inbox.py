@@ -54,7 +54,6 @@ INVALID_ID_SHARE = 0.05
 # would hide more than it protects.
 INVALID_ID_MIN_COUNT = 3
 
-LAKE_META_COLUMNS = ("_file", "_row", "_extract_date", "_delivery_seq")
 # DuckDB scans one parquet row group per thread: pyarrow's default (one group
 # of a million rows) would build a large source's staging on a single core.
 LAKE_ROW_GROUP = 65536
@@ -117,7 +116,7 @@ PARSE_CHECKS = {
 @dataclass
 class SourceIngest:
     new: int = 0                 # files accepted tonight
-    duplicate: int = 0           # same bytes as a file seen before, under another name
+    duplicate: int = 0           # bytes seen before (under any name): not ingested twice
     quarantined: int = 0
     waiting: int = 0             # dated today or later, or lacking its .done marker
     partial: int = 0             # .part files still being copied
