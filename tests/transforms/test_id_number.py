@@ -149,8 +149,7 @@ def test_id_mangled_by_excel_even_when_check_digit_fits():
     fitting = next(f"372422{d:%Y%m%d}{s}00" for d in (date(1980, 1, 1) + timedelta(days=k) for k in range(400))
                    for s in range(1, 10) if check_digit(f"372422{d:%Y%m%d}{s}00") == "0")
     fitting += "0"
-    assert fitting.endswith("000") and ric.is_valid(fitting) in (True, False)
-    assert fitting[-1] == ric.calc_check_digit(fitting)
+    assert fitting.endswith("000") and fitting[-1] == ric.calc_check_digit(fitting)
     assert one(fitting) == (None, "id_mangled_by_excel")
 
 
