@@ -51,7 +51,7 @@ def test_check_digit_matches_stdnum(first17):
     assert check_digit(first17) == ric.calc_check_digit(first17 + "0")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(valid_ids(), min_size=1, max_size=60))
 def test_valid_ids_pass_unchanged_and_agree_with_stdnum(numbers):
     for number, (normalised, issue) in zip(numbers, normalise_id_numbers(numbers, AS_OF)):
@@ -65,7 +65,7 @@ def test_valid_ids_pass_unchanged_and_agree_with_stdnum(numbers):
 legacy_parts = st.tuples(regions, st.dates(min_value=date(1900, 1, 1), max_value=date(1999, 12, 31)), sequences)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(legacy_parts, min_size=1, max_size=60))
 def test_legacy_15_digit_upgrade_matches_stdnum(parts):
     legacy = [f"{region}{born:%y%m%d}{seq:03d}" for region, born, seq in parts]
@@ -83,7 +83,7 @@ single_digit_errors = st.tuples(valid_ids(), st.integers(min_value=0, max_value=
                                 st.integers(min_value=1, max_value=9))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(single_digit_errors, min_size=1, max_size=60))
 def test_any_single_digit_error_is_caught(errors):
     changed = [n[:p] + str((int(n[p]) + d) % 10) + n[p + 1:] for n, p, d in errors]
@@ -101,7 +101,7 @@ FORMS = {
 }
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(valid_ids(), st.sampled_from(sorted(FORMS))), min_size=1, max_size=60))
 def test_recoverable_forms_normalise_to_the_same_number(cases):
     damaged = [FORMS[form](number) for number, form in cases]
