@@ -118,7 +118,7 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
             ("extract_date", "d.extract_date", "extract date from the file name"),
             ("rows", "d.rows", "data rows read"),
             ("rows_rejected", "d.rows_rejected", "rows rejected with a reason (meta.reject)"),
-            ("accepted", "d.accepted", "false when the file was quarantined"),
+            ("accepted", "d.accepted", "true: taken into the lake; false: quarantined (see reason); NULL: the same bytes as a file already taken"),
             ("reason", "d.reason", "why a file was quarantined or skipped"),
         ],
         "w.meta.delivery d",

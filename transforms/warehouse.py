@@ -65,7 +65,7 @@ def run_layer(con: duckdb.DuckDBPyConnection, layer: str, sql_dir: Path = SQL_DI
             con.execute(build_sql(model))
         except duckdb.Error as exc:
             raise RuntimeError(f"model {model.path.relative_to(sql_dir.parent)} failed: {exc}") from exc
-        counts[model.table] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
+        counts[model.table] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
     return counts
 
 
