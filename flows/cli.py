@@ -150,7 +150,8 @@ def demo(people: int = typer.Option(2000, help="people in the demo county"),
 def _print_items_by_township(home: Path) -> None:
     """Counts only: the terminal is a log, and logs carry no personal data."""
     import duckdb
-    from rich.table import Table
+
+    from transforms.status import rows_table
 
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute("""
@@ -158,11 +159,8 @@ def _print_items_by_township(home: Path) -> None:
                    CASE WHEN rule_code = 'DISCOVER' THEN policy_code ELSE rule_code || ' ' || policy_code END,
                    count(*), sum(amount) FILTER (WHERE amount_period = 'month')
             FROM marts.worklist GROUP BY ALL ORDER BY 1, 2, 3""").fetchall()
-    table = Table(title="Tonight's worklist by township")
-    for col in ("township", "kind", "rule / policy", "items", "yuan/month"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(*["" if c is None else str(c) for c in r])
+    table = rows_table("Tonight's worklist by township",
+                       ("township", "kind", "rule / policy", "items", "yuan/month"), rows)
     out.print(table)
 
 

@@ -7,8 +7,6 @@ on first use with 0600 permissions and kept across nights so keys are stable.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from sources.home import Home
+from transforms.masking import person_key
 
 ENV_VAR = "DATAPOOL_PSEUDONYM_KEY"
 KEY_BYTES = 32
@@ -46,11 +45,7 @@ def load_or_create_key(home: Home) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
-def keyed_hash(value: str, key: bytes, prefix: str = "") -> str:
-    return prefix + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
 def key_table(values: list[str], key: bytes, prefix: str = "") -> pa.Table:
     """value -> keyed hash, for joining inside DuckDB (the values never leave this process)."""
     distinct = sorted({v for v in values if v is not None})
-    return pa.table({"value": distinct, "hashed": [keyed_hash(v, key, prefix) for v in distinct]})
+    return pa.table({"value": distinct, "hashed": [prefix + person_key(v, key) for v in distinct]})

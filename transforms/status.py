@@ -15,6 +15,16 @@ def _query(con, sql: str) -> list[tuple]:
         return []
 
 
+def rows_table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
+    """A rich table of query rows; None shows as blank."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*["" if c is None else str(c) for c in r])
+    return table
+
+
 def render_status(home: Path, console: Console) -> None:
     warehouse = Path(home) / "warehouse.duckdb"
     if not warehouse.exists():
@@ -30,27 +40,9 @@ def render_status(home: Path, console: Console) -> None:
         quarantined = _query(con, "SELECT run_date, file_name, reason FROM meta.delivery "
                                   "WHERE NOT accepted ORDER BY run_date DESC, file_name LIMIT 20")
         states = _query(con, "SELECT status, count(*) FROM meta.worklist_state GROUP BY status ORDER BY status")
-    t = Table(title="Last runs")
-    for col in ("run date", "status", "started (UTC)", "finished (UTC)", "sources ok", "failed", "new", "open"):
-        t.add_column(col)
-    for r in runs:
-        t.add_row(*[str(c) for c in r])
-    console.print(t)
-    t = Table(title="Sources")
-    for col in ("source", "newest accepted extract", "accepted files", "quarantined files", "last seen on night"):
-        t.add_column(col)
-    for r in sources:
-        t.add_row(*["" if c is None else str(c) for c in r])
-    console.print(t)
-    t = Table(title="Quarantined files")
-    for col in ("night", "file", "reason"):
-        t.add_column(col)
-    for r in quarantined:
-        t.add_row(*[str(c) for c in r])
-    console.print(t)
-    t = Table(title="Worklist items by status")
-    t.add_column("status")
-    t.add_column("items")
-    for r in states:
-        t.add_row(*[str(c) for c in r])
-    console.print(t)
+    console.print(rows_table("Last runs", ("run date", "status", "started (UTC)", "finished (UTC)",
+                                           "sources ok", "failed", "new", "open"), runs))
+    console.print(rows_table("Sources", ("source", "newest accepted extract", "accepted files",
+                                         "quarantined files", "last seen on night"), sources))
+    console.print(rows_table("Quarantined files", ("night", "file", "reason"), quarantined))
+    console.print(rows_table("Worklist items by status", ("status", "items"), states))

@@ -159,7 +159,7 @@ def update_worklist_state(con, run_date: date, calendar: WorkingCalendar | None 
             WHERE s.item_id = t.item_id AND s.status = 'new'
         """, run_date)
         # closed_by_data, found again: a fresh item to dispatch
-        counts["reopened"] = _changes(con, f"""
+        counts["reopened"] = _changes(con, """
             UPDATE meta.worklist_state AS s
             SET status = 'new', status_date = $d, dispatched_on = NULL, due_date = t.due_if_dispatched,
                 last_seen = $d, facts_fingerprint = t.facts_fingerprint, last_exported_on = $d,

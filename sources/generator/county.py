@@ -99,7 +99,6 @@ def inert_people(county: County, stats: Stats, plans: list) -> np.ndarray:
     parent, not hard up, not dying in a later night)."""
     P, f = county.P, county.facts
     pf, hs = stats.person, stats.household
-    n = len(P)
     ok = (P.tag == "").to_numpy() & ~P.locked.to_numpy() & ~P.dead.to_numpy()
     ok &= ((P.status == "正常") | ~P.in_gaj).to_numpy()
     for code in ("clh_cjr", "wjw_mb", "sfj_jz", "mzj_jzdx", "bzs_hh", "tyjr_yf", "zgh_knzg", "xczx_jc"):

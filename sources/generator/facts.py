@@ -283,7 +283,7 @@ def draw_employment(county: County) -> None:
 
 
 def draw_incomes(county: County) -> None:
-    ctx, P = county.ctx, county.P
+    ctx = county.ctx
     rng = ctx.rng("swj")
     r = county.facts["rsj_jy"]
     r = r[county.background()[r.pid.to_numpy()]]

@@ -163,7 +163,6 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
     inert_row = np.where(pid >= 0, inert[np.maximum(pid, 0)], False) & ~lock
     free = ~lock
     header_of = {c.name: c.header for c in contract.columns}
-    cols = {c.name: c for c in contract.columns}
 
     def choose(mask: np.ndarray, p: float = rate, cap: int | None = None) -> np.ndarray:
         idx = np.flatnonzero(mask)
