@@ -108,8 +108,10 @@ def report(home: str, run_date: date) -> str:
 
 
 @flow(name="datapool-nightly", persist_result=False, log_prints=False)
-def nightly_flow(home: str, run_date: date) -> dict:
+def nightly_flow(home: str, run_date: date | None = None) -> dict:
+    """One night on `home`; a scheduled run (no run date) takes today's date."""
     logger = get_run_logger()
+    run_date = run_date or date.today()
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     stages: dict[str, dict] = {}
     timings: dict[str, float] = {}
