@@ -48,6 +48,12 @@ def gather(home: Home, run_date: date) -> dict:
         rules = _rows(con, """
             SELECT kind, rule_code, coalesce(policy_code, ''), count(*) FROM marts.worklist
             GROUP BY ALL ORDER BY 1, 2, 3""")
+        expectations = _rows(con, """
+            SELECT source_code, file_name, expectation, coalesce(column_name, ''),
+                   CASE WHEN success THEN 'pass' ELSE 'FAIL' END,
+                   coalesce(CAST(round(unexpected_percent, 2) AS VARCHAR), '')
+            FROM meta.expectation_result WHERE run_date = ?
+            ORDER BY source_code, file_name, success, expectation, column_name""", [run_date])
         run = _rows(con, "SELECT started_at, finished_at, status, stages FROM meta.run WHERE run_date = ?",
                     [run_date])
         stale = []
@@ -55,7 +61,8 @@ def gather(home: Home, run_date: date) -> dict:
             stale_since = json.loads(run[0][3]).get("ingest", {}).get("stale_since", {})
             stale = [(f"{code} (newest {newest or 'never'})",) for code, newest in sorted(stale_since.items())]
     return dict(run_date=run_date, deliveries=deliveries, previous_rows=previous_rows, rejects=rejects,
-                items=items, rules=rules, run=run[0] if run else None, stale=[s[0] for s in stale])
+                items=items, rules=rules, expectations=expectations, run=run[0] if run else None,
+                stale=[s[0] for s in stale])
 
 
 def bar_chart_svg(series: dict[str, dict[str, int]], title: str) -> str:
@@ -134,6 +141,8 @@ th{{background:#f3f3f3}}.muted{{color:#888}}h2{{margin-top:1.6em}}
 {_table(["source", "file", "reason"], quarantined)}
 <h2>Data quality: rejected values</h2>
 {_table(["source", "kind", "rows"], data["rejects"])}
+<h2>Data quality: expectations</h2>
+{_table(["source", "file", "expectation", "column", "success", "unexpected %"], data.get("expectations", []))}
 </body></html>
 """
 

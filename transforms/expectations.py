@@ -1,0 +1,185 @@
+"""Great Expectations suites from the contracts, run on every accepted delivery.
+
+GX has no DuckDB backend, so each accepted delivery is validated as read: the
+reader's all-text Arrow table (canonical column names) turned into a pandas
+frame. Before validating, the columns an expectation names are trimmed and
+the missing tokens (无, -, NULL, ... as in `clean_missing`) become null, so
+"not null" means what staging means by it; nothing else is normalised (an ID
+number with a leading apostrophe fails the ID pattern here, as the department
+sent it).
+
+The suite of a source comes from its contract:
+
+- every required column: `ExpectColumnValuesToNotBeNull` (mostly 0.95);
+- every closed value list: `ExpectColumnValuesToBeInSet` (mostly 0.99);
+- every id_number column: `ExpectColumnValuesToMatchRegex`, 17 digits and a
+  digit or X, or the legacy 15 digits (mostly 0.95);
+- `ExpectTableRowCountToBeBetween(min_value=1)`.
+
+Columns the delivery lacks get no expectation (the inbox already reports them
+as drift, and refuses the file when a required one is missing).
+
+Results go to `meta.expectation_result`, one row per expectation, with
+counts and shares only: GX runs with result format SUMMARY,
+`partial_unexpected_count: 0` and no unexpected rows, and only the fields of
+the table are kept, so no delivered value (an ID number, a name) is stored.
+
+Fixed cost: great_expectations is imported on first use only (it takes
+seconds), the ephemeral context, its pandas data source, dataframe asset and
+batch definition are built once per process (one night), and a delivery
+longer than `SAMPLE_ROWS` is validated on its first `SAMPLE_ROWS` rows, which
+a `sampled: first N of M rows` row says. A GX exception never stops the night:
+it is recorded as one `gx_error` row (success false) and the night goes on.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from sources.contracts import Contract
+from transforms.values import MISSING_TOKENS, TRIM_CHARS
+
+SAMPLE_ROWS = 200_000
+MOSTLY_NOT_NULL = 0.95
+MOSTLY_IN_SET = 0.99
+MOSTLY_ID_FORM = 0.95
+ID_FORM_REGEX = r"^(?:\d{17}[\dXx]|\d{15})$"
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0, "include_unexpected_rows": False}
+
+EXPECTATION_META_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.expectation_result (
+    run_date DATE,
+    source_code VARCHAR,
+    file_name VARCHAR,
+    expectation VARCHAR,        -- GX expectation type; gx_error; sampled: first N of M rows
+    column_name VARCHAR,        -- NULL for table-level rows
+    success BOOLEAN,
+    unexpected_percent DOUBLE,  -- share of non-missing (not-null: of all) values that failed, 0..100
+    element_count BIGINT        -- rows validated
+);
+"""
+RESULT_COLUMNS = ("run_date", "source_code", "file_name", "expectation", "column_name", "success",
+                  "unexpected_percent", "element_count")
+
+_gx: dict[str, Any] = {}  # the night's context, built once: gx, gxe, batch_definition
+
+
+def ensure_expectation_meta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(EXPECTATION_META_DDL)
+
+
+def _gx_objects() -> dict[str, Any]:
+    """great_expectations imported lazily, with analytics and progress bars off; one context."""
+    if not _gx:
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("datapool").add_dataframe_asset("delivery")
+        _gx.update(gx=gx, gxe=gxe, batch_definition=asset.add_batch_definition_whole_dataframe("whole"))
+    return _gx
+
+
+def expectation_specs(contract: Contract, present: set[str] | None = None) -> list[tuple[str, dict]]:
+    """(GX class name, kwargs) of the contract's suite; columns outside `present` are left out."""
+    specs: list[tuple[str, dict]] = []
+    for col in contract.columns:
+        if present is not None and col.name not in present:
+            continue
+        if col.required:
+            specs.append(("ExpectColumnValuesToNotBeNull", {"column": col.name, "mostly": MOSTLY_NOT_NULL}))
+        if col.closed and col.values:
+            specs.append(("ExpectColumnValuesToBeInSet",
+                          {"column": col.name, "value_set": list(col.values), "mostly": MOSTLY_IN_SET}))
+        if col.type == "id_number":
+            specs.append(("ExpectColumnValuesToMatchRegex",
+                          {"column": col.name, "regex": ID_FORM_REGEX, "mostly": MOSTLY_ID_FORM}))
+    specs.append(("ExpectTableRowCountToBeBetween", {"min_value": 1}))
+    return specs
+
+
+def build_suite(contract: Contract, present: set[str] | None = None):
+    """The contract's `gx.ExpectationSuite` (imports great_expectations)."""
+    g = _gx_objects()
+    suite = g["gx"].ExpectationSuite(name=f"datapool_{contract.code}")
+    for cls, kwargs in expectation_specs(contract, present):
+        suite.add_expectation(getattr(g["gxe"], cls)(**kwargs))
+    return suite
+
+
+_MISSING_RE = re.compile("|".join(re.escape(t) for t in MISSING_TOKENS if t))
+
+
+def _frame(table_or_frame, columns: list[str]):
+    """The columns named by the suite, as a pandas frame: trimmed, missing tokens -> None."""
+    import pandas as pd
+
+    if isinstance(table_or_frame, pa.Table):
+        present = [c for c in columns if c in table_or_frame.column_names]
+        frame = table_or_frame.select(present).to_pandas()
+    else:
+        frame = pd.DataFrame({c: table_or_frame[c] for c in columns if c in table_or_frame.columns})
+    for c in frame.columns:
+        s = frame[c].astype(object).where(frame[c].notna(), None)
+        s = s.map(lambda v: None if v is None else str(v).strip(TRIM_CHARS))
+        frame[c] = s.map(lambda v: None if v is None or v == "" or _MISSING_RE.fullmatch(v) else v)
+    return frame
+
+
+def _short(type_name: str) -> str:
+    return type_name.removeprefix("expect_") if type_name else type_name
+
+
+def validate_delivery(con: duckdb.DuckDBPyConnection, contract: Contract, table_or_frame, file_name: str,
+                      run_date: date) -> list[dict]:
+    """Validate one accepted delivery against its contract's suite; store and return the rows.
+
+    `table_or_frame`: the reader's Arrow table or a pandas frame, canonical
+    column names, all text. Never raises for a GX problem: one `gx_error` row.
+    """
+    ensure_expectation_meta(con)
+    base = {"run_date": run_date, "source_code": contract.code, "file_name": file_name}
+    rows: list[dict] = []
+    try:
+        total = table_or_frame.num_rows if isinstance(table_or_frame, pa.Table) else len(table_or_frame)
+        data = table_or_frame.slice(0, SAMPLE_ROWS) if isinstance(table_or_frame, pa.Table) \
+            else table_or_frame.iloc[:SAMPLE_ROWS]
+        names = set(data.column_names if isinstance(data, pa.Table) else data.columns)
+        specs = expectation_specs(contract, names)
+        columns = list(dict.fromkeys(kw["column"] for _, kw in specs if "column" in kw))
+        frame = _frame(data, columns)
+        if not columns:  # a frame with no columns has no rows for pandas: keep the count
+            frame = frame.reindex(range(len(data)))
+        suite = build_suite(contract, names)
+        batch = _gx_objects()["batch_definition"].get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format=RESULT_FORMAT)
+        for r in result.results:
+            cfg = r.expectation_config
+            res = r.result or {}
+            raised = bool((r.exception_info or {}).get("raised_exception"))
+            rows.append({**base, "expectation": _short(cfg.type), "column_name": cfg.kwargs.get("column"),
+                         "success": bool(r.success) and not raised,
+                         "unexpected_percent": None if raised else res.get("unexpected_percent"),
+                         "element_count": res.get("element_count", len(frame))})
+        if total > len(frame):
+            rows.append({**base, "expectation": f"sampled: first {len(frame)} of {total} rows",
+                         "column_name": None, "success": True, "unexpected_percent": None,
+                         "element_count": len(frame)})
+    except Exception:  # noqa: BLE001 - GX must not stop the night; the message may quote data
+        rows = [{**base, "expectation": "gx_error", "column_name": None, "success": False,
+                 "unexpected_percent": None, "element_count": None}]
+    con.execute("DELETE FROM meta.expectation_result WHERE run_date = ? AND source_code = ? AND file_name = ?",
+                [run_date, contract.code, file_name])
+    con.executemany(f"INSERT INTO meta.expectation_result ({', '.join(RESULT_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(RESULT_COLUMNS))})",
+                    [[r[c] for c in RESULT_COLUMNS] for r in rows])
+    return rows
