@@ -31,6 +31,11 @@ def gather(home: Home, run_date: date) -> dict:
         deliveries = _rows(con, """
             SELECT source_code, file_name, extract_date, rows, rows_rejected, accepted, coalesce(reason, '')
             FROM meta.delivery WHERE run_date = ? ORDER BY source_code, extract_date, file_name""", [run_date])
+        drift = _rows(con, """
+            SELECT source_code, file_name, coalesce(unknown_headers, ''), coalesce(missing_columns, '')
+            FROM meta.delivery WHERE run_date = ?
+              AND (coalesce(unknown_headers, '[]') <> '[]' OR coalesce(missing_columns, '[]') <> '[]')
+            ORDER BY source_code, file_name""", [run_date])
         previous_rows = dict(_rows(con, """
             SELECT source_code, arg_max(rows, extract_date) FROM meta.delivery
             WHERE run_date < ? AND accepted GROUP BY source_code""", [run_date]))
@@ -56,11 +61,14 @@ def gather(home: Home, run_date: date) -> dict:
             ORDER BY source_code, file_name, success, expectation, column_name""", [run_date])
         run = _rows(con, "SELECT started_at, finished_at, status, stages FROM meta.run WHERE run_date = ?",
                     [run_date])
-        stale = []
+        stale, repeats = [], []
         if run and run[0][3]:  # the night's ingest summary, recorded in meta.run
-            stale_since = json.loads(run[0][3]).get("ingest", {}).get("stale_since", {})
+            ingest = json.loads(run[0][3]).get("ingest", {})
+            repeats = [(code, v["duplicate"]) for code, v in sorted(ingest.get("sources", {}).items())
+                       if v.get("duplicate")]
+            stale_since = ingest.get("stale_since", {})
             stale = [(f"{code} (newest {newest or 'never'})",) for code, newest in sorted(stale_since.items())]
-    return dict(run_date=run_date, deliveries=deliveries, previous_rows=previous_rows, rejects=rejects,
+    return dict(run_date=run_date, deliveries=deliveries, drift=drift, repeats=repeats, previous_rows=previous_rows, rejects=rejects,
                 items=items, rules=rules, expectations=expectations, run=run[0] if run else None,
                 stale=[s[0] for s in stale])
 
@@ -107,10 +115,11 @@ def _table(headers: list[str], rows: list[tuple]) -> str:
 
 def render_html(data: dict) -> str:
     d = data["run_date"].isoformat()
-    deliveries = [(s, f, e, r, rj, "accepted" if a else "quarantined", reason,
+    status_word = {True: "accepted", False: "quarantined", None: "duplicate"}
+    deliveries = [(s, f, e, r, rj, status_word[a], reason,
                    "" if s not in data["previous_rows"] or r is None else f"{r - data['previous_rows'][s]:+d}")
                   for s, f, e, r, rj, a, reason in data["deliveries"]]
-    quarantined = [(s, f, reason) for s, f, e, r, rj, a, reason in data["deliveries"] if not a]
+    quarantined = [(s, f, reason) for s, f, e, r, rj, a, reason in data["deliveries"] if a is False]
     new_by_township: dict[str, dict[str, int]] = {}
     open_by_township: dict[str, dict[str, int]] = {}
     for code, name, kind, n_new, n_open in data["items"]:
@@ -137,6 +146,10 @@ th{{background:#f3f3f3}}.muted{{color:#888}}h2{{margin-top:1.6em}}
 {_table(["kind", "rule", "policy", "items"], data["rules"])}
 <h2>Deliveries tonight</h2>
 {_table(["source", "file", "extract date", "rows", "rejected rows", "status", "reason", "rows vs previous"], deliveries)}
+<h2>Repeated files (same bytes as a delivery already taken; not ingested again)</h2>
+{_table(["source", "files"], data["repeats"])}
+<h2>Schema drift (headers nobody asked for, columns missing)</h2>
+{_table(["source", "file", "unknown headers", "missing columns"], data["drift"])}
 <h2>Quarantined</h2>
 {_table(["source", "file", "reason"], quarantined)}
 <h2>Data quality: rejected values</h2>
@@ -152,7 +165,7 @@ def render_markdown(data: dict) -> str:
              f"Stale sources: {', '.join(data['stale']) or 'none'}", "",
              "| kind | rule | policy | items |", "|---|---|---|---|"]
     lines += [f"| {k} | {r} | {p} | {n} |" for k, r, p, n in data["rules"]]
-    quarantined = [(s, f, reason) for s, f, e, r, rj, a, reason in data["deliveries"] if not a]
+    quarantined = [(s, f, reason) for s, f, e, r, rj, a, reason in data["deliveries"] if a is False]
     lines += ["", "| quarantined file | reason |", "|---|---|"]
     lines += [f"| {f} | {reason} |" for s, f, reason in quarantined] or ["| none | |"]
     return "\n".join(lines)

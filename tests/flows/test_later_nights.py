@@ -71,3 +71,17 @@ def test_night2_findings_match_truth_and_night1_items_not_reexported(second_nigh
                 exported |= {r["工单编号"] for r in csv.DictReader(fh)}
     assert exported, "night 2's new case is exported"
     assert not exported & night1_ids, "an open, dispatched item is not exported again"
+
+
+def test_report_tells_a_repeated_file_from_a_quarantined_one(second_night):
+    import re
+
+    report = (second_night / "reports" / f"{NIGHT2.isoformat()}.html").read_text(encoding="utf-8")
+    quarantine_section = report.split("<h2>Quarantined</h2>")[1].split("<h2>")[0]
+    repeats_section = report.split("<h2>Repeated files")[1].split("<h2>")[0]
+    for name in drops_of(second_night, NIGHT2, "repeat"):
+        source = name.rsplit("_", 1)[0]
+        assert re.search(rf"<td>{source}</td><td>[1-9]", repeats_section), name
+        assert name not in quarantine_section
+    for name in drops_of(second_night, NIGHT2, "wrong_"):
+        assert name in quarantine_section
