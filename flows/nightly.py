@@ -36,22 +36,20 @@ def ingest(home: str, run_date: date) -> dict:
     h = _home(home)
     with build.connect_build(h) as con:
         summary = ingest_inbox(con, h, run_date)
-    return summary.as_dict() if hasattr(summary, "as_dict") else dict(summary)
+    return summary.as_dict()
 
 
 @task(name="transform", **TASK_OPTIONS)
 def transform(home: str, run_date: date) -> dict:
     from sources.inbox import create_lake_views
-    from transforms.id_number import id_number_macros_sql
     from transforms.reference import load_reference
-    from transforms.values import value_macros_sql
+    from transforms.values import install_staging_macros
     from transforms.warehouse import run_layers
 
     h = _home(home)
     with build.connect_build(h) as con:
         load_reference(con, h, run_date)
-        con.execute(value_macros_sql())
-        con.execute(id_number_macros_sql())
+        install_staging_macros(con)
         create_lake_views(con, h, run_date)
         # marts come after the worklist state moves (worklist task)
         return run_layers(con, ("staging", "core", "labels", "rules"))
