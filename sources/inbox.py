@@ -74,8 +74,10 @@ CREATE TABLE IF NOT EXISTS meta.delivery (
     lake_path VARCHAR,          -- relative to the home, e.g. lake/gaj_hjrk/<stem>.<sha8>.parquet
     delivery_seq INTEGER,       -- order of ingestion; later delivery = larger
     unknown_headers VARCHAR,    -- JSON list of delivered headers nobody asked for
-    missing_columns VARCHAR     -- JSON list of canonical columns the file lacked
+    missing_columns VARCHAR,    -- JSON list of canonical columns the file lacked
+    renamed_headers VARCHAR     -- JSON list of "delivered -> contract header" matched through an alias
 );
+ALTER TABLE meta.delivery ADD COLUMN IF NOT EXISTS renamed_headers VARCHAR;
 CREATE TABLE IF NOT EXISTS meta.reject (
     run_date DATE,
     source_code VARCHAR,
@@ -127,6 +129,7 @@ class SourceIngest:
     rows_rejected: int = 0
     unknown_headers: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    renamed_headers: list[str] = field(default_factory=list)
     new_values: dict[str, list[str]] = field(default_factory=dict)  # open lists: column -> values
     refused: list[str] = field(default_factory=list)  # "file: reason"
 
@@ -141,9 +144,9 @@ class IngestSummary:
     @property
     def drift(self) -> dict[str, dict]:
         return {code: {"unknown_headers": s.unknown_headers, "missing_columns": s.missing_columns,
-                       "new_values": s.new_values}
+                       "renamed_headers": s.renamed_headers, "new_values": s.new_values}
                 for code, s in self.sources.items()
-                if s.unknown_headers or s.missing_columns or s.new_values}
+                if s.unknown_headers or s.missing_columns or s.renamed_headers or s.new_values}
 
     def as_dict(self) -> dict:
         """Plain JSON-able values for the flow and the run record."""
@@ -462,12 +465,23 @@ def _next_seq(con) -> int:
 def _record(con, cand: _Candidate, sha: str, run_date: date, *, accepted: bool | None, reason: str | None,
             rows: int | None = None, rows_rejected: int | None = None, lake_path: str | None = None,
             seq: int | None = None, result: ReadResult | None = None) -> None:
-    con.execute("INSERT INTO meta.delivery VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    con.execute("INSERT INTO meta.delivery VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         cand.code, cand.name, sha, cand.extract_date, run_date, rows, rows_rejected, accepted, reason,
         lake_path, seq,
         _json(result.unknown_headers) if result else None,
         _json(result.missing_columns) if result else None,
+        _json(renamed_headers(load_contracts()[cand.code], result)) if result else None,
     ])
+
+
+def renamed_headers(contract: Contract, result: ReadResult) -> list[str]:
+    """Headers the department renamed (matched through a contract alias): schema drift to report."""
+    out = []
+    for delivered, name in result.header_map.items():
+        expected = contract.column(name).header
+        if delivered.strip().lstrip("\ufeff") != expected:
+            out.append(f"{delivered.strip()} -> {expected}")
+    return sorted(out)
 
 
 def _quarantine(con, home: Home, cand: _Candidate, sha: str, run_date: date, stats: SourceIngest,
@@ -498,6 +512,7 @@ def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str
 
     # Drift is reported whether or not the file is taken.
     stats.unknown_headers += [h for h in result.unknown_headers if h not in stats.unknown_headers]
+    stats.renamed_headers += [h for h in renamed_headers(contract, result) if h not in stats.renamed_headers]
     stats.missing_columns += [c for c in result.missing_columns if c not in stats.missing_columns]
 
     required_missing = [c for c in contract.columns if c.required and c.name in result.missing_columns]

@@ -32,9 +32,11 @@ def gather(home: Home, run_date: date) -> dict:
             SELECT source_code, file_name, extract_date, rows, rows_rejected, accepted, coalesce(reason, '')
             FROM meta.delivery WHERE run_date = ? ORDER BY source_code, extract_date, file_name""", [run_date])
         drift = _rows(con, """
-            SELECT source_code, file_name, coalesce(unknown_headers, ''), coalesce(missing_columns, '')
+            SELECT source_code, file_name, coalesce(renamed_headers, ''), coalesce(unknown_headers, ''),
+                   coalesce(missing_columns, '')
             FROM meta.delivery WHERE run_date = ?
-              AND (coalesce(unknown_headers, '[]') <> '[]' OR coalesce(missing_columns, '[]') <> '[]')
+              AND (coalesce(unknown_headers, '[]') <> '[]' OR coalesce(missing_columns, '[]') <> '[]'
+                   OR coalesce(renamed_headers, '[]') <> '[]')
             ORDER BY source_code, file_name""", [run_date])
         previous_rows = dict(_rows(con, """
             SELECT source_code, arg_max(rows, extract_date) FROM meta.delivery
@@ -148,8 +150,8 @@ th{{background:#f3f3f3}}.muted{{color:#888}}h2{{margin-top:1.6em}}
 {_table(["source", "file", "extract date", "rows", "rejected rows", "status", "reason", "rows vs previous"], deliveries)}
 <h2>Repeated files (same bytes as a delivery already taken; not ingested again)</h2>
 {_table(["source", "files"], data["repeats"])}
-<h2>Schema drift (headers nobody asked for, columns missing)</h2>
-{_table(["source", "file", "unknown headers", "missing columns"], data["drift"])}
+<h2>Schema drift (renamed headers, headers nobody asked for, columns missing)</h2>
+{_table(["source", "file", "renamed headers", "unknown headers", "missing columns"], data["drift"])}
 <h2>Quarantined</h2>
 {_table(["source", "file", "reason"], quarantined)}
 <h2>Data quality: rejected values</h2>

@@ -29,3 +29,12 @@ def test_unrecoverable_defects_rejected_precisely(first_night, capsys):
         print(f"\nrejects vs planted unrecoverable defects: planted {len(expected)}, rejected {len(rejected)}, "
               f"precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.99 and recall >= 0.99, (sorted(rejected - expected)[:5], sorted(expected - rejected)[:5])
+
+
+def test_renamed_header_named_in_the_report(first_night):
+    renamed = {r["file"] for r in read_truth(first_night, "defects.csv") if r["kind"] == "header_renamed"}
+    assert renamed, "the generator renames a header at the default quirk rate"
+    report = (first_night / "reports" / f"{TEST_DATE.isoformat()}.html").read_text(encoding="utf-8")
+    drift_section = report.split("<h2>Schema drift")[1].split("<h2>")[0]
+    for name in renamed:
+        assert name in drift_section and " -&gt; " in drift_section

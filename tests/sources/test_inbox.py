@@ -296,7 +296,7 @@ def test_new_values_of_open_lists_reported_as_drift(home, con):
     summary = ingest_inbox(con, home, RUN)
     assert summary.sources["cgs_cl"].new_values == {"vehicle_type": ["电动三轮"]}
     assert con.execute("SELECT count(*) FROM meta.reject").fetchall() == [(0,)]
-    assert summary.drift == {"cgs_cl": {"unknown_headers": [], "missing_columns": [],
+    assert summary.drift == {"cgs_cl": {"unknown_headers": [], "missing_columns": [], "renamed_headers": [],
                                         "new_values": {"vehicle_type": ["电动三轮"]}}}
 
 
@@ -384,3 +384,24 @@ def test_summary_holds_no_personal_data(home, con):
     shutil.copy(FIXTURES / "gaj_hjrk_id_quirks.csv", home.inbox / "gaj_hjrk_20261101.csv")
     text = str(ingest_inbox(con, home, RUN).as_dict())
     assert "372422" not in text and "张三" not in text
+
+
+def test_renamed_id_header_reported_as_drift(home, con):
+    rows = gaj_rows(30)
+    rows[0] = ["身份证号码" if h == "公民身份号码" else h for h in rows[0]]
+    drop(home, "gaj_hjrk_20261101.csv", csv_bytes(rows, "gbk"))
+    summary = ingest_inbox(con, home, RUN)
+    assert summary.sources["gaj_hjrk"].new == 1  # kept going with what it could
+    assert summary.drift["gaj_hjrk"]["renamed_headers"] == ["身份证号码 -> 公民身份号码"]
+    stored = con.execute("SELECT renamed_headers FROM meta.delivery").fetchone()[0]
+    assert "身份证号码 -> 公民身份号码" in stored
+
+
+def test_delivery_manifest_of_an_older_warehouse_gains_the_drift_column(home, con):
+    con.execute("CREATE SCHEMA meta")
+    con.execute("""CREATE TABLE meta.delivery (source_code VARCHAR, file_name VARCHAR, sha256 VARCHAR,
+        extract_date DATE, run_date DATE, rows INTEGER, rows_rejected INTEGER, accepted BOOLEAN, reason VARCHAR,
+        lake_path VARCHAR, delivery_seq INTEGER, unknown_headers VARCHAR, missing_columns VARCHAR)""")
+    drop_gaj(home, "20261101")
+    ingest_inbox(con, home, RUN)
+    assert [r[0] for r in deliveries(con)] == ["gaj_hjrk_20261101.csv"]
