@@ -30,6 +30,7 @@ class Column:
     closed: bool = False
     aliases: tuple[str, ...] = ()
     pii: str | None = None  # id, name, phone, address, plate, property_unit
+    digits: int | None = None  # fixed-width code (户号: 10) whose leading zeros Excel may drop
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def _load(path: Path) -> Contract:
             values=tuple(str(v) for v in c.get("values", ())),
             closed=bool(c.get("closed", False)),
             aliases=tuple(c.get("aliases", ())), pii=c.get("pii"),
+            digits=int(c["digits"]) if c.get("digits") else None,
         ))
     contract = Contract(
         code=raw["code"], department=raw["department"], title=raw["title"],

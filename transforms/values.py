@@ -22,7 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from sources.contracts import Contract, load_contracts
 from transforms.id_number import id_number_macros_sql, regex_alternation
@@ -209,15 +208,8 @@ def _select_list(items: list[tuple[str, str]]) -> str:
 
 
 def column_digits(contract: Contract) -> dict[str, int]:
-    """`digits:` of the contract's columns (fixed-width codes such as 户号).
-
-    Read from the YAML itself: the field is newer than sources/contracts.py's
-    Column, which ignores keys it does not know.
-    """
-    if not contract.path or not Path(contract.path).is_file():
-        return {}
-    raw = yaml.safe_load(Path(contract.path).read_text(encoding="utf-8"))
-    return {c["name"]: int(c["digits"]) for c in raw.get("columns", []) if c.get("digits")}
+    """`digits:` of the contract's columns (fixed-width codes such as 户号)."""
+    return {c.name: c.digits for c in contract.columns if c.digits}
 
 
 def staging_model_sql(contract: Contract) -> str:
