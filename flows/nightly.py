@@ -128,5 +128,11 @@ def nightly_flow(home: str, run_date: date | None = None) -> dict:
     stages["export"] = timed("export", export, home, run_date)
     stages["timings"] = timings
     stages["run"] = timed("publish", publish, home, run_date, started_at, stages)
-    stages["report"] = timed("report", report, home, run_date)
+    # The night is published by now: a report that cannot be written is a warning,
+    # not a failed night (the worklists have already gone out).
+    try:
+        stages["report"] = timed("report", report, home, run_date)
+    except Exception as exc:  # noqa: BLE001 - any report failure, named by type only
+        logger.warning("run report not written (%s); the night is published", type(exc).__name__)
+        stages["report"] = None
     return stages

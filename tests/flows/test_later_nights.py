@@ -85,3 +85,18 @@ def test_report_tells_a_repeated_file_from_a_quarantined_one(second_night):
         assert name not in quarantine_section
     for name in drops_of(second_night, NIGHT2, "wrong_"):
         assert name in quarantine_section
+
+
+def test_a_failing_report_does_not_fail_a_published_night(first_night, tmp_path, monkeypatch):
+    import transforms.report
+    from flows.nightly import nightly_flow
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(transforms.report, "write_report", broken)
+    home = copy_home(first_night, tmp_path / "home")
+    result = nightly_flow(str(home), NIGHT2)
+    assert result["report"] is None and result["run"]["status"] == "published"
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM meta.run WHERE run_date = ?", [NIGHT2]).fetchone()[0] == 1
