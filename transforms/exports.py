@@ -63,19 +63,10 @@ EXPORT_QUERY = """
 
 def load_divisions(path: Path) -> dict[str, str]:
     """reference/divisions.csv (code,name,township_code) as {code: name}."""
-    out: dict[str, str] = {}
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    for row in csv.DictReader(io.StringIO(text)):
-        code, name = (row.get("code") or "").strip(), (row.get("name") or "").strip()
-        if code:
-            out[code] = name or code
-    return out
+    from transforms.reference import read_divisions
+
+    frame = read_divisions(Path(path))
+    return dict(zip(frame["code"], frame["name"]))
 
 
 def _division_names(divisions: Mapping[str, Any]) -> dict[str, str]:

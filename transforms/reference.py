@@ -7,6 +7,7 @@ templated constants, so the SQL files stay plain SELECTs.
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 
@@ -22,11 +23,17 @@ COUNTY_OFFICE_NAME = "县级待分派"
 
 
 def read_divisions(path: Path) -> pd.DataFrame:
-    """divisions.csv as text columns; a township's `level` is `township`, else `village`."""
+    """divisions.csv (UTF-8, or GB18030 as Excel saves it) as text columns; a township's `level` is
+    `township`, else `village`."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: the county's division list is missing (reference/divisions.csv)")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # saved from Excel on a Chinese Windows PC
+        text = raw.decode("gb18030")
+    rows = [{k: (v or "").strip() for k, v in row.items() if k}
+            for row in csv.DictReader(io.StringIO(text, newline=""))]
     for i, row in enumerate(rows, start=2):
         if not row.get("code") or not row.get("name"):
             raise ValueError(f"{path}: line {i}: column code/name is empty")

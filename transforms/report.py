@@ -18,7 +18,8 @@ KIND_LABELS = {"discover": "主动发现", "review": "待复核", "warning": "�
 KIND_COLOURS = {"discover": "#2b7bb9", "review": "#d9534f", "warning": "#f0ad4e", "yellow": "#c9b400"}
 
 
-def _rows(con, sql: str, params=()) -> list[tuple]:
+def query_rows(con, sql: str, params=()) -> list[tuple]:
+    """Rows of a query, or none when its table does not exist yet (a home before its first night)."""
     try:
         return con.execute(sql, list(params)).fetchall()
     except duckdb.CatalogException:
@@ -28,23 +29,23 @@ def _rows(con, sql: str, params=()) -> list[tuple]:
 def gather(home: Home, run_date: date) -> dict:
     """Everything the report shows, as plain Python values."""
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        deliveries = _rows(con, """
+        deliveries = query_rows(con, """
             SELECT source_code, file_name, extract_date, rows, rows_rejected, accepted, coalesce(reason, '')
             FROM meta.delivery WHERE run_date = ? ORDER BY source_code, extract_date, file_name""", [run_date])
-        drift = _rows(con, """
+        drift = query_rows(con, """
             SELECT source_code, file_name, coalesce(renamed_headers, ''), coalesce(unknown_headers, ''),
                    coalesce(missing_columns, '')
             FROM meta.delivery WHERE run_date = ?
               AND (coalesce(unknown_headers, '[]') <> '[]' OR coalesce(missing_columns, '[]') <> '[]'
                    OR coalesce(renamed_headers, '[]') <> '[]')
             ORDER BY source_code, file_name""", [run_date])
-        previous_rows = dict(_rows(con, """
+        previous_rows = dict(query_rows(con, """
             SELECT source_code, arg_max(rows, extract_date) FROM meta.delivery
             WHERE run_date < ? AND accepted GROUP BY source_code""", [run_date]))
-        rejects = _rows(con, """
+        rejects = query_rows(con, """
             SELECT source_code, value_kind, count(*) FROM meta.reject WHERE run_date = ?
             GROUP BY ALL ORDER BY source_code, value_kind""", [run_date])
-        items = _rows(con, """
+        items = query_rows(con, """
             SELECT w.township_code, coalesce(d.name, w.township_code), w.kind,
                    count(*) FILTER (WHERE s.dispatched_on = r.run_date),
                    count(*) FILTER (WHERE s.status IN ('new', 'dispatched'))
@@ -52,16 +53,16 @@ def gather(home: Home, run_date: date) -> dict:
             LEFT JOIN meta.worklist_state s USING (item_id)
             LEFT JOIN ref.division d ON d.code = w.township_code
             GROUP BY ALL ORDER BY 1, 3""")
-        rules = _rows(con, """
+        rules = query_rows(con, """
             SELECT kind, rule_code, coalesce(policy_code, ''), count(*) FROM marts.worklist
             GROUP BY ALL ORDER BY 1, 2, 3""")
-        expectations = _rows(con, """
+        expectations = query_rows(con, """
             SELECT source_code, file_name, expectation, coalesce(column_name, ''),
                    CASE WHEN success THEN 'pass' ELSE 'FAIL' END,
                    coalesce(CAST(round(unexpected_percent, 2) AS VARCHAR), '')
             FROM meta.expectation_result WHERE run_date = ?
             ORDER BY source_code, file_name, success, expectation, column_name""", [run_date])
-        run = _rows(con, "SELECT started_at, finished_at, status, stages FROM meta.run WHERE run_date = ?",
+        run = query_rows(con, "SELECT started_at, finished_at, status, stages FROM meta.run WHERE run_date = ?",
                     [run_date])
         stale, repeats = [], []
         if run and run[0][3]:  # the night's ingest summary, recorded in meta.run

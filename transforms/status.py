@@ -7,12 +7,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-
-def _query(con, sql: str) -> list[tuple]:
-    try:
-        return con.execute(sql).fetchall()
-    except duckdb.CatalogException:
-        return []
+from transforms.report import query_rows
 
 
 def rows_table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
@@ -31,15 +26,15 @@ def render_status(home: Path, console: Console) -> None:
         console.print(f"{home}: no night has run yet (no warehouse.duckdb)")
         return
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        runs = _query(con, "SELECT run_date, status, started_at, finished_at, sources_ok, sources_failed, "
+        runs = query_rows(con, "SELECT run_date, status, started_at, finished_at, sources_ok, sources_failed, "
                            "items_new, items_open FROM meta.run ORDER BY run_date DESC LIMIT 7")
-        sources = _query(con, """
+        sources = query_rows(con, """
             SELECT source_code, max(extract_date) FILTER (WHERE accepted), count(*) FILTER (WHERE accepted),
                    count(*) FILTER (WHERE NOT accepted), max(run_date)
             FROM meta.delivery GROUP BY source_code ORDER BY source_code""")
-        quarantined = _query(con, "SELECT run_date, file_name, reason FROM meta.delivery "
+        quarantined = query_rows(con, "SELECT run_date, file_name, reason FROM meta.delivery "
                                   "WHERE NOT accepted ORDER BY run_date DESC, file_name LIMIT 20")
-        states = _query(con, "SELECT status, count(*) FROM meta.worklist_state GROUP BY status ORDER BY status")
+        states = query_rows(con, "SELECT status, count(*) FROM meta.worklist_state GROUP BY status ORDER BY status")
     console.print(rows_table("Last runs", ("run date", "status", "started (UTC)", "finished (UTC)",
                                            "sources ok", "failed", "new", "open"), runs))
     console.print(rows_table("Sources", ("source", "newest accepted extract", "accepted files",
