@@ -15,7 +15,8 @@
 -- bzs_hh row), its date (bzs 死亡日期, else gaj 变动日期) and evidence, JAIL
 -- (a core.jail row), GONE (迁出, 注销 and not dead, or absent from gaj).
 -- life_status says which, in that order: deceased, not_in_register,
--- moved_out (迁出), cancelled (注销, not dead), incarcerated, alive.
+-- moved_out (迁出), cancelled (注销, not dead), incarcerated, alive; with its
+-- date (death, 变动日期, sentence start), evidence and the record it rests on.
 -- is_urban reads the person's own 村居代码 (digits 10-12, as URBAN(h) does).
 WITH run AS (
     SELECT max(run_date) AS run_date FROM ref.run
@@ -81,7 +82,9 @@ cremations AS (
 ),
 
 jailed AS (
-    SELECT DISTINCT id_number FROM core.jail
+    SELECT id_number, start_date, _source, _file, _row
+    FROM core.jail
+    QUALIFY row_number() OVER (PARTITION BY id_number ORDER BY start_date DESC NULLS LAST, _file, _row) = 1
 ),
 
 dated AS (
@@ -135,6 +138,10 @@ renamed AS (
         CASE WHEN c.id_number IS NOT NULL THEN c._row
              WHEN d.register_status = '死亡' THEN d._row END AS death_row,
         j.id_number IS NOT NULL AS is_jailed,
+        j.start_date AS jail_start_date,
+        j._source AS jail_source,
+        j._file AS jail_file,
+        j._row AS jail_row,
         d.run_date,
         d._source,
         d._file,
@@ -142,6 +149,23 @@ renamed AS (
     FROM dated AS d
     LEFT JOIN cremations AS c ON c.id_number = d.id_number
     LEFT JOIN jailed AS j ON j.id_number = d.id_number
+),
+
+statused AS (
+    SELECT
+        *,
+        NOT in_household_register
+            OR register_status = '迁出'
+            OR (register_status = '注销' AND NOT is_dead) AS is_gone,
+        CASE
+            WHEN is_dead THEN 'deceased'
+            WHEN NOT in_household_register THEN 'not_in_register'
+            WHEN register_status = '迁出' THEN 'moved_out'
+            WHEN register_status = '注销' THEN 'cancelled'
+            WHEN is_jailed THEN 'incarcerated'
+            ELSE 'alive'
+        END AS life_status
+    FROM renamed
 ),
 
 final AS (
@@ -167,17 +191,38 @@ final AS (
         death_file,
         death_row,
         is_jailed,
-        NOT in_household_register
-            OR register_status = '迁出'
-            OR (register_status = '注销' AND NOT is_dead) AS is_gone,
-        CASE
-            WHEN is_dead THEN 'deceased'
-            WHEN NOT in_household_register THEN 'not_in_register'
-            WHEN register_status = '迁出' THEN 'moved_out'
-            WHEN register_status = '注销' THEN 'cancelled'
-            WHEN is_jailed THEN 'incarcerated'
-            ELSE 'alive'
-        END AS life_status,
+        jail_start_date,
+        is_gone,
+        life_status,
+        CASE life_status
+            WHEN 'deceased' THEN death_date
+            WHEN 'moved_out' THEN change_date
+            WHEN 'cancelled' THEN change_date
+            WHEN 'incarcerated' THEN jail_start_date
+        END AS life_status_date,
+        CASE life_status
+            WHEN 'deceased' THEN death_evidence
+            WHEN 'not_in_register' THEN '户籍登记中无此人'
+            WHEN 'moved_out' THEN '户籍登记迁出'
+            WHEN 'cancelled' THEN '户籍登记注销'
+            WHEN 'incarcerated' THEN '司法局服刑记录'
+            WHEN 'alive' THEN '户籍登记正常'
+        END AS life_status_evidence,
+        CASE life_status
+            WHEN 'deceased' THEN death_source
+            WHEN 'incarcerated' THEN jail_source
+            ELSE _source
+        END AS life_status_source,
+        CASE life_status
+            WHEN 'deceased' THEN death_file
+            WHEN 'incarcerated' THEN jail_file
+            ELSE _file
+        END AS life_status_file,
+        CASE life_status
+            WHEN 'deceased' THEN death_row
+            WHEN 'incarcerated' THEN jail_row
+            ELSE _row
+        END AS life_status_row,
         CASE
             WHEN try_cast(substr(village_code, 10, 3) AS INTEGER) BETWEEN 1 AND 99 THEN true
             WHEN try_cast(substr(village_code, 10, 3) AS INTEGER) BETWEEN 200 AND 399 THEN false
@@ -185,7 +230,7 @@ final AS (
         _source,
         _file,
         _row
-    FROM renamed
+    FROM statused
 )
 
 SELECT * FROM final

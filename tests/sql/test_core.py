@@ -143,6 +143,63 @@ def test_jail_only_while_the_sentence_runs_on_the_run_date():
     assert [r["id_number"] for r in records(con, "SELECT * FROM core.jail")] == [WANG_JIANGUO]
 
 
+def test_life_status_carries_its_date_evidence_and_record():
+    con = warehouse({
+        "gaj_hjrk": [
+            gaj("H6", "马俊", "372422198503096035", "子", V_RURAL, status="死亡", change_date=date(2021, 5, 10)),
+            gaj("H6", "韩雪", "372422198712016046", "儿媳", V_RURAL, status="迁出", change_date=date(2022, 8, 30)),
+            gaj("H6", "马长山", "372422195811116014", "户主", V_RURAL, status="注销", change_date=date(2023, 1, 1)),
+            gaj("H6", "王建国", WANG_JIANGUO, "子", V_RURAL),
+            gaj("H6", "李秀梅", LI_XIUMEI, "儿媳", V_RURAL),
+        ],
+        "sfj_jz": [{"id_number": WANG_JIANGUO, "correction_type": "服刑", "start_date": date(2024, 1, 1)}],
+    })
+    rows = {r["name"]: r for r in records(con, "SELECT * FROM core.person")}
+    got = {n: (r["life_status"], r["life_status_date"], r["life_status_evidence"],
+               r["life_status_source"], r["life_status_row"]) for n, r in rows.items()}
+    assert got == {
+        "马俊": ("deceased", date(2021, 5, 10), "户籍登记死亡", "gaj_hjrk", 2),
+        "韩雪": ("moved_out", date(2022, 8, 30), "户籍登记迁出", "gaj_hjrk", 3),
+        "马长山": ("cancelled", date(2023, 1, 1), "户籍登记注销", "gaj_hjrk", 4),
+        "王建国": ("incarcerated", date(2024, 1, 1), "司法局服刑记录", "sfj_jz", 2),
+        "李秀梅": ("alive", None, "户籍登记正常", "gaj_hjrk", 6),
+    }
+
+
+# --- core.person_conflict -------------------------------------------------------
+
+def test_another_name_for_the_same_id_is_a_conflict_and_the_register_name_survives():
+    con = warehouse({
+        "gaj_hjrk": [gaj("H1", "张萌", WANG_JIANGUO, "户主", V_RURAL)],
+        "ybj_js": [{"settlement_no": "S1", "id_number": WANG_JIANGUO, "name": "张蒙"},
+                   {"settlement_no": "S2", "id_number": WANG_JIANGUO, "name": "张萌"}],
+        "cgs_cl": [{"plate_no": "鲁N1", "name": "张朦", "id_number": WANG_JIANGUO, "status": "正常"}],
+    })
+    assert one(con, "SELECT name FROM core.person")["name"] == "张萌"
+    rows = records(con, "SELECT * FROM core.person_conflict ORDER BY _source")
+    assert [(r["kind"], r["register_value"], r["stated_value"], r["_source"], r["_row"]) for r in rows] == [
+        ("name", "张萌", "张朦", "cgs_cl", 2),
+        ("name", "张萌", "张蒙", "ybj_js", 2),
+    ]
+
+
+def test_a_stated_birth_date_unlike_the_ids_is_a_conflict_and_the_id_wins():
+    con = warehouse({"gaj_hjrk": [
+        {**gaj("H1", "王建国", WANG_JIANGUO, "户主", V_RURAL), "birth_date": date(1986, 4, 21)},
+        {**gaj("H1", "李秀梅", LI_XIUMEI, "配偶", V_RURAL), "birth_date": date(1988, 9, 3)},
+    ]})
+    assert one(con, f"SELECT birth_date FROM core.person WHERE id_number = '{WANG_JIANGUO}'")["birth_date"] \
+        == date(1986, 4, 12)
+    row = one(con, "SELECT * FROM core.person_conflict")
+    assert (row["id_number"], row["kind"], row["register_value"], row["stated_value"], row["_row"]) == \
+        (WANG_JIANGUO, "birth_date", "1986-04-12", "1986-04-21", 2)
+
+
+def test_rows_agreeing_with_the_register_make_no_conflict():
+    con = warehouse(e1_rows())
+    assert records(con, "SELECT * FROM core.person_conflict") == []
+
+
 # --- household, membership ----------------------------------------------------
 
 def test_household_size_excludes_dead_moved_and_jailed_members_and_reads_the_area():
