@@ -68,7 +68,8 @@ def create_staging(con: duckdb.DuckDBPyConnection, rows: dict[str, list[dict[str
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     for code, contract in load_contracts().items():
         cols = [(c.name, SQL_TYPES[c.type]) for c in contract.columns]
-        cols += [("id_number_raw", "VARCHAR"), ("id_issue", "VARCHAR"), ("_source", "VARCHAR"),
+        cols += [("id_number_raw", "VARCHAR"), ("id_issue", "VARCHAR"), ("id_link_method", "VARCHAR"),
+                 ("_source", "VARCHAR"),
                  ("_file", "VARCHAR"), ("_row", "INTEGER"), ("_extract_date", "DATE")]
         ddl = ", ".join(f'"{n}" {t}' for n, t in cols)
         con.execute(f"CREATE OR REPLACE TABLE staging.stg_{code} ({ddl})")

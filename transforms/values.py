@@ -217,7 +217,8 @@ def staging_model_sql(contract: Contract) -> str:
 
     Columns in contract order, typed by contract type; the ID column becomes
     `id_number` (normalised or NULL), `id_number_raw` (as delivered) and
-    `id_issue`. Deduplicated on the record key: the newest extract wins, then
+    `id_issue`, plus `id_link_method`, NULL until the linkage step
+    (transforms/identity.py) fills id_number from a confident link. Deduplicated on the record key: the newest extract wins, then
     the later delivery, then the later row. Rows whose key has a NULL part
     (an unusable ID) are all kept: NULL is no key.
     """
@@ -239,6 +240,8 @@ def staging_model_sql(contract: Contract) -> str:
                           "18 characters, or NULL when unusable"))
             final.append(("id_number_raw", ""))
             final.append(("id_issue", "NULL when usable, else why not"))
+            final.append(("NULL::VARCHAR as id_link_method",
+                          "set by the linkage step when a confident link supplied id_number"))
         elif col.name in digits:
             renamed.append((f"pad_digits_cn({col.name}, {digits[col.name]}) as {col.name}",
                             f"{note}, {digits[col.name]} digits"))

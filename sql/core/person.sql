@@ -17,6 +17,9 @@
 -- life_status says which, in that order: deceased, not_in_register,
 -- moved_out (迁出), cancelled (注销, not dead), incarcerated, alive; with its
 -- date (death, 变动日期, sentence start), evidence and the record it rests on.
+-- link_method says how the surviving row's ID was known: 'id_number' read from
+-- the cell, else the linkage method (transforms/identity.py); a row read from
+-- the cell beats a linked one.
 -- is_urban reads the person's own 村居代码 (digits 10-12, as URBAN(h) does).
 WITH run AS (
     SELECT max(run_date) AS run_date FROM ref.run
@@ -28,24 +31,25 @@ register AS (
     WHERE id_number IS NOT NULL
     QUALIFY row_number() OVER (
         PARTITION BY id_number
-        ORDER BY _extract_date DESC NULLS LAST, _file DESC, (phone IS NULL), (address IS NULL), _row DESC
+        ORDER BY (id_link_method IS NOT NULL), _extract_date DESC NULLS LAST, _file DESC, (phone IS NULL),
+                 (address IS NULL), _row DESC
     ) = 1
 ),
 
 other_sources AS (
-    SELECT id_number, name, _source, _file, _row, 2 AS source_rank FROM staging.stg_mzj_jzdx
-    UNION ALL SELECT id_number, name, _source, _file, _row, 3 FROM staging.stg_clh_cjr
-    UNION ALL SELECT id_number, name, _source, _file, _row, 4 FROM staging.stg_ybj_js
-    UNION ALL SELECT id_number, name, _source, _file, _row, 5 FROM staging.stg_wjw_mb
-    UNION ALL SELECT id_number, name, _source, _file, _row, 6 FROM staging.stg_rsj_jy
-    UNION ALL SELECT id_number, name, _source, _file, _row, 7 FROM staging.stg_jtj_xs
-    UNION ALL SELECT id_number, name, _source, _file, _row, 8 FROM staging.stg_zjj_zf
-    UNION ALL SELECT id_number, name, _source, _file, _row, 9 FROM staging.stg_xczx_jc
-    UNION ALL SELECT id_number, name, _source, _file, _row, 16 FROM staging.stg_sfj_jz
-    UNION ALL SELECT id_number, name, _source, _file, _row, 17 FROM staging.stg_tyjr_yf
-    UNION ALL SELECT id_number, name, _source, _file, _row, 18 FROM staging.stg_zgh_knzg
-    UNION ALL SELECT id_number, name, _source, _file, _row, 19 FROM staging.stg_yjj_sz
-    UNION ALL SELECT id_number, name, _source, _file, _row, 20 FROM staging.stg_bzs_hh
+    SELECT id_number, name, id_link_method, _source, _file, _row, 2 AS source_rank FROM staging.stg_mzj_jzdx
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 3 FROM staging.stg_clh_cjr
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 4 FROM staging.stg_ybj_js
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 5 FROM staging.stg_wjw_mb
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 6 FROM staging.stg_rsj_jy
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 7 FROM staging.stg_jtj_xs
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 8 FROM staging.stg_zjj_zf
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 9 FROM staging.stg_xczx_jc
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 16 FROM staging.stg_sfj_jz
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 17 FROM staging.stg_tyjr_yf
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 18 FROM staging.stg_zgh_knzg
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 19 FROM staging.stg_yjj_sz
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 20 FROM staging.stg_bzs_hh
 ),
 
 outside_register AS (
@@ -54,7 +58,7 @@ outside_register AS (
     WHERE o.id_number IS NOT NULL
       AND o.id_number NOT IN (SELECT id_number FROM register)
     QUALIFY row_number() OVER (
-        PARTITION BY o.id_number ORDER BY o.source_rank, o._file, o._row
+        PARTITION BY o.id_number ORDER BY (o.id_link_method IS NOT NULL), o.source_rank, o._file, o._row
     ) = 1
 ),
 
@@ -62,13 +66,13 @@ people AS (
     SELECT
         id_number, name, sex, birth_date AS register_birth_date, household_no, relation_to_head,
         township_code, village_code, address, phone, status AS register_status, change_date,
-        true AS in_household_register, _source, _file, _row
+        true AS in_household_register, id_link_method, _source, _file, _row
     FROM register
     UNION ALL
     SELECT
         id_number, name, NULL, NULL, NULL, NULL,
         NULL, NULL, NULL, NULL, NULL, NULL,
-        false, _source, _file, _row
+        false, id_link_method, _source, _file, _row
     FROM outside_register
 ),
 
@@ -121,6 +125,7 @@ renamed AS (
         d.register_status,
         d.change_date,
         d.in_household_register,
+        coalesce(d.id_link_method, 'id_number') AS link_method,
         d.register_status = '死亡' OR c.id_number IS NOT NULL AS is_dead,
         CASE
             WHEN c.id_number IS NOT NULL THEN coalesce(
@@ -184,6 +189,7 @@ final AS (
         register_status,
         change_date,
         in_household_register,
+        link_method,
         is_dead,
         death_date,
         death_evidence,

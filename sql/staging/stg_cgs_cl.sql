@@ -48,6 +48,7 @@ final as (
         case when id_issue is null then id_number_candidate end as id_number, -- 18 characters, or NULL when unusable
         id_number_raw,
         id_issue,                                                      -- NULL when usable, else why not
+        NULL::VARCHAR as id_link_method,                               -- set by the linkage step when a confident link supplied id_number
         vehicle_type,
         first_registered_date,
         status,

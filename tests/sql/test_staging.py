@@ -73,7 +73,7 @@ def test_every_model_builds_on_empty_lake_views_with_the_documented_columns(tmp_
         for col in contract.columns:
             expected.append((col.name, sql_types[col.type]))
             if col.type == "id_number":
-                expected += [("id_number_raw", "VARCHAR"), ("id_issue", "VARCHAR")]
+                expected += [("id_number_raw", "VARCHAR"), ("id_issue", "VARCHAR"), ("id_link_method", "VARCHAR")]
         expected += [("_source", "VARCHAR"), ("_file", "VARCHAR"), ("_row", "INTEGER"), ("_extract_date", "DATE")]
         assert got == expected, code
 
