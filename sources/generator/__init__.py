@@ -17,12 +17,19 @@
   (file,row,column,kind,recoverable; kinds in quirks.py) and
   `truth/deliveries.csv` (night,file,kind; kind normal / late / repeat /
   wrong_<reason>). Truth is recorded as things are planted.
+- the first night's register, computed from the deliveries as written
+  (truth.py, whose docstring holds the rules): `truth/people.csv`
+  (id_number,household_no,in_household_register,life_status),
+  `truth/households.csv` (household_no,size), `truth/links.csv`
+  (file,row,column,kind,id_number,expected: link / review for every
+  unusable ID cell, by the oracle of truth.py) and `truth/conflicts.csv`
+  (id_number,kind,file,row,column: planted name and birth-date disagreements).
 
 The same arguments give byte-identical files. `generate` returns a small dict
 of counts (no personal data). Modules: population.py (people, households,
 IDs), facts.py (background facts), planted.py (E1-E7 and planted cases),
 receipts.py (who 民政 pays), assets.py, tables.py / quirks.py / writers.py
-(files), nights.py (drops), deliver.py.
+(files), truth.py (the register's truth), nights.py (drops), deliver.py.
 """
 from .county import generate
 from .deliver import deliver

@@ -19,9 +19,10 @@ from .model import County
 from .nights import plan_nights, plant_night_truth, write_drops
 from .places import build_places
 from .planted import plant_all
-from .quirks import damage
+from .quirks import UNUSABLE_ID_KINDS, damage
 from .receipts import Stats, pay
 from .tables import Formatter, number_cremations, number_settlements
+from .truth import build_truth
 from .writers import write_csv, write_delivery
 
 FINDING_COLUMNS = ["night", "kind", "rule_code", "policy_code", "target", "id_number", "household_no", "amount",
@@ -152,7 +153,9 @@ def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, 
     deliveries: list = []
     deliveries_by_code = {}
     inbox_files = {}
+    clean_tables = {}
     rows = {}
+    named = None  # people with a usable gaj row: only their names may vary elsewhere
     for code in SOURCE_ORDER:
         if code == "ybj_js":
             table = fmt.ybj_js(ybj)
@@ -163,7 +166,10 @@ def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, 
         else:
             table = getattr(fmt, code)()
         d = damage(table, contracts[code], ctx.rng(f"quirks:{code}"), rate, inert,
-                   rename=code in renamed, titled=code in titled)
+                   rename=code in renamed, titled=code in titled, named=named)
+        if code == "gaj_hjrk":
+            named = _usable_people(d, len(county.P))
+        clean_tables[code] = table
         path = out / "inbox" / contracts[code].file_name(f"{ctx.extract:%Y%m%d}")
         defects.extend(write_delivery(d, path, ctx.extract))
         deliveries.append((ctx.date.isoformat(), path.name, "normal"))
@@ -173,7 +179,8 @@ def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, 
     timings["inbox"] = round(time.perf_counter() - t0, 2)
     t0 = time.perf_counter()
     if plans:
-        write_drops(county, plans, fmt, inert, inbox_files, out, deliveries, defects, counters, deliveries_by_code)
+        write_drops(county, plans, fmt, inert, inbox_files, out, deliveries, defects, counters, deliveries_by_code,
+                    named=named)
     timings["drops"] = round(time.perf_counter() - t0, 2)
 
     truth = out / "truth"
@@ -184,13 +191,33 @@ def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, 
     write_csv(truth / "defects.csv", dfx)
     dl = pd.DataFrame(deliveries, columns=["night", "file", "kind"]).sort_values(["night", "file"], kind="stable")
     write_csv(truth / "deliveries.csv", dl)
+    t0 = time.perf_counter()
+    register = build_truth(county, {c: p.name for c, p in inbox_files.items()}, deliveries_by_code, clean_tables)
+    for name, frame in register.items():
+        write_csv(truth / name, frame)
+    timings["truth"] = round(time.perf_counter() - t0, 2)
+    links = register["links.csv"]
     return {
         "people": int(county.P.in_gaj.sum()), "households": int(len(county.H)),
         "villages": int(len(county.places.villages)), "townships": 12, "files": len(SOURCE_ORDER),
         "findings": int(len(findings)), "findings_first_night": int((findings.night == ctx.date.isoformat()).sum()),
         "defects": int(len(dfx)), "nights": int(nights), "drop_files": int(sum(1 for x in deliveries if x[0] != ctx.date.isoformat())),
-        "rows": rows, "seconds": timings,
+        "rows": rows, "register": int(len(register["people.csv"])),
+        "links": {k: int(v) for k, v in sorted(links.expected.value_counts().items())},
+        "conflicts": {k: int(v) for k, v in sorted(register["conflicts.csv"].kind.value_counts().items())},
+        "seconds": timings,
     }
+
+
+def _usable_people(d, n: int) -> np.ndarray:
+    """By pid: a row of this delivery carries the person's ID usably."""
+    bad = {w for w, _, kind, _ in d.defects if kind in UNUSABLE_ID_KINDS}
+    t = d.table
+    pid = t["_pid"].to_numpy()
+    ok = ~np.isin(t["_rid"].to_numpy(), list(bad)) & (pid >= 0)
+    out = np.zeros(n, bool)
+    out[pid[ok]] = True
+    return out
 
 
 def _empty_yjj() -> pd.DataFrame:

@@ -133,7 +133,8 @@ def plant_night_truth(county: County, plans: list[NightPlan]) -> None:
 
 
 def write_drops(county: County, plans: list[NightPlan], fmt: Formatter, inert: np.ndarray, inbox_files: dict,
-                out: Path, deliveries: list, defects: list, counters: dict, snapshot_deliveries: dict) -> None:
+                out: Path, deliveries: list, defects: list, counters: dict, snapshot_deliveries: dict,
+                named: np.ndarray | None = None) -> None:
     ctx = county.ctx
     contracts = load_contracts()
     prev_drop: dict[str, Path] = {}
@@ -158,17 +159,17 @@ def write_drops(county: County, plans: list[NightPlan], fmt: Formatter, inert: n
         t = fmt.ybj_js(table)
         rep_rows = np.flatnonzero(np.isin(t.settlement_no.to_numpy(), plan.repeated.settlement_no.to_numpy())) \
             if plan.repeated is not None else []
-        d = damage(t, contracts["ybj_js"], rng, ctx.quirk_rate, inert, repeated_rids=rep_rows)
+        d = damage(t, contracts["ybj_js"], rng, ctx.quirk_rate, inert, repeated_rids=rep_rows, named=named)
         prev_drop["ybj_js"] = put("ybj_js", d, plan.extract, "normal")
         dead = plan.deceased + plan.deaths
         cr = pd.DataFrame({"pid": np.array(dead, dtype=np.int64),
                            "death_date": E - days(2), "cremation_date": E - days(1)})
         cr = number_cremations(cr, counters["bzs"])
         counters["bzs"] += len(cr)
-        d = damage(fmt.bzs_hh(cr), contracts["bzs_hh"], rng, ctx.quirk_rate, inert)
+        d = damage(fmt.bzs_hh(cr), contracts["bzs_hh"], rng, ctx.quirk_rate, inert, named=named)
         prev_drop["bzs_hh"] = put("bzs_hh", d, plan.extract, "normal")
         if plan.disasters is not None and len(plan.disasters):
-            d = damage(fmt.yjj_sz(plan.disasters), contracts["yjj_sz"], rng, ctx.quirk_rate, inert)
+            d = damage(fmt.yjj_sz(plan.disasters), contracts["yjj_sz"], rng, ctx.quirk_rate, inert, named=named)
             put("yjj_sz", d, plan.extract, "normal")
         # A fresh snapshot of a small source (same register, new extract date).
         code = SMALL_SNAPSHOTS[(plan.night - 2) % len(SMALL_SNAPSHOTS)]

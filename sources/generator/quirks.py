@@ -17,7 +17,9 @@ column header of the contract, kind, recoverable). Kinds:
 | yearmonth_form           | `202103`, `2021/3`, `2021年3月`                              | true  |
 | amount_format            | `1,200.00`, `920元`, `￥920`                                 | true  |
 | missing_token            | `无`, `/`, `-`, `NULL` where the value is empty             | true  |
+| id_missing               | the ID cell left empty (inert people; gaj, 医保, 人社 only)   | false |
 | name_variant             | a homophone / variant character in the name                | true  |
+| birth_date_conflict      | gaj 出生日期 differs from the ID's birth digits             | true  |
 | household_no_as_number   | xlsx 户号 stored as a number: leading zero lost             | true  |
 | duplicate_row            | the row above repeated exactly                             | true  |
 | duplicate_row_differing  | the row above repeated with another phone or address      | true  |
@@ -25,10 +27,24 @@ column header of the contract, kind, recoverable). Kinds:
 | title_row / footer_row   | xlsx title above the header / 合计, 制表人 rows below data   | true  |
 | repeated_record          | an increment repeats a record already delivered           | true  |
 
-Unrecoverable ID damage only ever lands on rows of inert people (see
-`inert_people` in county.py) and never on more than 2% of a file's rows, so it
-can neither create nor hide a scored finding nor make a good file wrong.
-Worked-example rows (`_lock`) are never touched.
+Unrecoverable ID damage (id_mangled_by_excel, wrong_check_digit, id_missing)
+only ever lands on rows of inert people (see `inert_people` in county.py) and
+never on more than 2% of a file's rows, so it can neither create nor hide a
+scored finding nor make a good file wrong. Worked-example rows (`_lock`) are
+never touched.
+
+The planted disagreements the pipeline must list as conflicts are exactly two:
+`name_variant` lands only on rows of sources other than gaj_hjrk whose ID is
+usable and whose person has a usable gaj row (`named`), so the register holds
+the true name to disagree with; `birth_date_conflict` changes gaj 出生日期 on a
+few rows with a usable ID (about rate/4 of the rows, at least 2). Nothing else
+makes two names meet one ID or a gaj birth date leave the ID's: a repeated row
+copies its original (its damage listed again), and a repeat differing from it
+differs only in 联系电话 or 住址.
+
+The ID column is damaged first, so the later columns know which rows lost
+their ID. Each table keeps `_src`, the row of the clean table a delivered row
+came from (a repeat carries its original's).
 """
 from __future__ import annotations
 
@@ -47,6 +63,8 @@ MISSING_TOKENS = ("无", "/", "-", "NULL")
 FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 UNRECOVERABLE_SHARE = 0.02
+UNUSABLE_ID_KINDS = ("id_mangled_by_excel", "wrong_check_digit", "id_missing")
+MISSING_ID_SOURCES = ("gaj_hjrk", "ybj_js", "rsj_jy")
 
 
 @dataclass
@@ -147,10 +165,15 @@ def _id_recoverable(v: str, kind: str, k: int) -> str:
 
 
 def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, rate: float,
-           inert: np.ndarray, rename: bool = False, titled: bool = False, repeated_rids=()) -> Delivery:
-    """Apply the quirks to a delivery table at `rate` per kind; return the Delivery."""
+           inert: np.ndarray, rename: bool = False, titled: bool = False, repeated_rids=(),
+           named: np.ndarray | None = None) -> Delivery:
+    """Apply the quirks to a delivery table at `rate` per kind; return the Delivery.
+
+    `named` (by pid): people with a usable gaj_hjrk row; only their rows may
+    carry a name variant (None: nobody's)."""
     t = table.copy()
     t["_rid"] = np.arange(len(t))
+    t["_src"] = np.arange(len(t))
     headers = contract.headers
     d = Delivery(contract.code, contract, t, list(headers))
     xlsx = d.is_xlsx
@@ -161,7 +184,10 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
     lock = t["_lock"].to_numpy(dtype=bool)
     pid = t["_pid"].to_numpy()
     inert_row = np.where(pid >= 0, inert[np.maximum(pid, 0)], False) & ~lock
+    named_row = (np.where(pid >= 0, named[np.maximum(pid, 0)], False) if named is not None
+                 else np.zeros(n, bool))
     free = ~lock
+    id_bad = np.zeros(n, bool)  # rows whose ID cell is unusable
     header_of = {c.name: c.header for c in contract.columns}
 
     def choose(mask: np.ndarray, p: float = rate, cap: int | None = None) -> np.ndarray:
@@ -178,7 +204,8 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
         for i in rows:
             d.defects.append((int(rids[i]), header_of[name], kind, rec))
 
-    for col in contract.columns:
+    # The ID column first: name variants and birth-date conflicts need rows with a usable ID.
+    for col in sorted(contract.columns, key=lambda c: c.type != "id_number"):
         name = col.name
         vals = t[name].to_numpy(dtype=object).copy()
         as_str = vals.copy()  # delivery tables hold text only until quirks run
@@ -202,6 +229,16 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
                 vals[i] = id_with_wrong_check_digit(as_str[i], int(rng.integers(1 << 30)))
             note(wrong, name, "wrong_check_digit", False)
             touched[rows] = True
+            if contract.code in MISSING_ID_SOURCES:
+                # A clerk left the ID empty: only the name and the row's other columns say whose it is.
+                left = cap - len(rows)
+                idx = np.flatnonzero(inert_row & nonempty & ~touched)
+                k = min(left, len(idx), max(1, int(rng.binomial(len(idx), min(1.0, rate / 4))))) if len(idx) else 0
+                miss = np.sort(rng.choice(idx, k, replace=False)) if k > 0 else idx[:0]
+                vals[miss] = ""
+                note(miss, name, "id_missing", False)
+                touched[miss] = True
+            id_bad = touched.copy()
             for kind in ("id_spaces", "id_fullwidth", "id_lowercase_x", "id_leading_apostrophe", "id_legacy_15"):
                 ok = free & nonempty & ~touched
                 if kind == "id_lowercase_x":
@@ -214,7 +251,16 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
                 note(rows, name, kind)
                 touched[rows] = True
         elif col.type == "date":
-            rows = choose(free & nonempty)
+            if contract.code == "gaj_hjrk" and name == "birth_date":
+                # The register's 出生日期 disagrees with the ID's birth digits.
+                idx = np.flatnonzero(free & nonempty & ~id_bad)
+                k = min(len(idx), max(2, int(round(n * rate / 4))))
+                rows = np.sort(rng.choice(idx, k, replace=False)) if k else idx[:0]
+                for j, i in enumerate(rows):
+                    vals[i] = _other_birth_date(dt.date.fromisoformat(as_str[i]), j, int(rng.integers(1, 28)))
+                note(rows, name, "birth_date_conflict")
+                touched[rows] = True
+            rows = choose(free & nonempty & ~touched)
             for j, i in enumerate(rows):
                 vals[i] = _date_forms(dt.date.fromisoformat(as_str[i]), int(rng.integers(3)))
             note(rows, name, "date_form")
@@ -239,7 +285,7 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
             touched[rows] = True
         elif col.pii == "name" and contract.code != "gaj_hjrk":
             has = series.str.slice(1).str.contains("[" + "".join(NAME_VARIANTS) + "]", regex=True).to_numpy(dtype=bool)
-            rows = choose(free & nonempty & has, rate / 2)
+            rows = choose(free & nonempty & has & named_row & ~id_bad, rate / 2)
             for i in rows:
                 v = as_str[i]
                 j = next(j for j in range(1, len(v)) if v[j] in NAME_VARIANTS)
@@ -304,6 +350,19 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
             d.defects.append(("header", id_col.header, "header_renamed", True))
     _frame(d, titled, xlsx)
     return d
+
+
+def _other_birth_date(b: dt.date, k: int, days_back: int) -> str:
+    """A 出生日期 that is not the ID's: a year, a month or some days earlier
+    (never later, so never after the extract date)."""
+    form = k % 3
+    if form == 0:
+        out = b.replace(year=b.year - 1, day=min(b.day, 28) if b.month == 2 else b.day)
+    elif form == 1:
+        out = b - dt.timedelta(days=days_back)
+    else:
+        out = (b.replace(day=1) - dt.timedelta(days=1)).replace(day=min(b.day, 28))
+    return out.isoformat()
 
 
 def _excel_sci(v: str) -> str:

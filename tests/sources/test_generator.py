@@ -139,6 +139,11 @@ def as_date(v) -> dt.date | None:
     return None
 
 
+def amount(v) -> float:
+    """An amount as a clerk reads it: `1,200.00`, `920元` and `￥920` included."""
+    return float(str(v).replace(",", "").replace("元", "").replace("￥", ""))
+
+
 class Register:
     """The register and the facts that decide FC / DEAD, read from the files."""
 
@@ -461,7 +466,7 @@ def test_old_people_get_the_high_age_allowance_of_their_band(home, register):
             continue
         band = 500.0 if age >= 100 else 200.0 if age >= 90 else 100.0
         paid = [r for r in register.mzj.get(i, []) if r["benefit_category"] == "高龄津贴"]
-        assert paid and float(paid[0]["monthly_amount"]) == band, (i, age, paid)
+        assert paid and amount(paid[0]["monthly_amount"]) == band, (i, age, paid)
 
 
 def test_no_paid_household_keeps_a_car_unless_planted(home, register):
@@ -511,7 +516,10 @@ CHECKS = {
     "missing_token": lambda v: v in ("无", "/", "-", "NULL"),
     "household_no_as_number": lambda v: isinstance(v, float) and len(str(int(v))) < 10,
     "name_variant": lambda v: isinstance(v, str) and 2 <= len(v) <= 4,
+    "id_missing": lambda v: v == "",
+    "birth_date_conflict": lambda v: as_date(v) is not None,
 }
+UNUSABLE = ("id_mangled_by_excel", "wrong_check_digit", "id_missing")
 
 
 def test_defects_point_at_real_cells(home):
@@ -519,7 +527,8 @@ def test_defects_point_at_real_cells(home):
     seen = Counter(d["kind"] for d in defects)
     for kind in ("id_spaces", "id_fullwidth", "id_leading_apostrophe", "id_legacy_15", "id_mangled_by_excel",
                  "wrong_check_digit", "date_form", "date_excel_serial", "amount_format", "missing_token",
-                 "duplicate_row", "duplicate_row_differing", "header_renamed", "title_row", "footer_row"):
+                 "duplicate_row", "duplicate_row_differing", "header_renamed", "title_row", "footer_row",
+                 "id_missing", "name_variant", "birth_date_conflict"):
         assert seen[kind], kind
     cache = {}
     for d in defects:
@@ -544,11 +553,16 @@ def test_defects_point_at_real_cells(home):
         idx = next(i for i, h in enumerate(header) if h == column or h in col.aliases)
         value = body[row - first][idx]
         assert CHECKS[kind](value), (file, row, column, kind, value)
+        if kind == "birth_date_conflict":
+            id_col = CONTRACTS["gaj_hjrk"].column("id_number")
+            at = next(k for k, h in enumerate(header) if h == id_col.header or h in id_col.aliases)
+            i = normalise_id(body[row - first][at])
+            assert i and as_date(value) != dt.date(int(i[6:10]), int(i[10:12]), int(i[12:14])), (row, i, value)
+            assert as_date(value) <= D - dt.timedelta(days=1)
 
 
 def test_check_digits_valid_except_recorded_defects(home):
-    bad = {(d["file"], int(d["row"])) for d in truth(home, "defects.csv")
-           if d["kind"] in ("id_mangled_by_excel", "wrong_check_digit")}
+    bad = {(d["file"], int(d["row"])) for d in truth(home, "defects.csv") if d["kind"] in UNUSABLE}
     recoverable = {(d["file"], int(d["row"])) for d in truth(home, "defects.csv") if d["kind"].startswith("id_")}
     checked = 0
     for path in sorted((home / "inbox").glob("*_*.*")) + sorted((home / "drops").glob("*/*.*")):
@@ -572,8 +586,7 @@ def test_check_digits_valid_except_recorded_defects(home):
 
 
 def test_unrecoverable_ids_well_under_five_percent_per_file(home):
-    per_file = Counter(d["file"] for d in truth(home, "defects.csv")
-                       if d["kind"] in ("id_mangled_by_excel", "wrong_check_digit"))
+    per_file = Counter(d["file"] for d in truth(home, "defects.csv") if d["kind"] in UNUSABLE)
     assert per_file
     for file, n in per_file.items():
         folder = home / "inbox" if (home / "inbox" / file).exists() else next((home / "drops").glob(f"*/{file}")).parent
@@ -585,7 +598,7 @@ def test_unrecoverable_ids_only_on_inert_people(home, register):
     """An unrecoverable ID never sits on a row of someone who is disabled,
     ill, jailed, dead, paid, planted, or a parent of a minor. Whose row it is
     is told by the name and the digits the damage left."""
-    bad = [d for d in truth(home, "defects.csv") if d["kind"] in ("id_mangled_by_excel", "wrong_check_digit")]
+    bad = [d for d in truth(home, "defects.csv") if d["kind"] in UNUSABLE]
     assert bad
     planted = {t["id_number"] for t in truth(home, "findings.csv")}
     parents = set()
@@ -638,13 +651,16 @@ def test_population_is_plausible(home):
     ids = [normalise_id(r["id_number"]) for r in gaj]
     clean = [(i, r) for i, r in zip(ids, gaj) if i]
     unique = {i: r for i, r in clean}
+    conflicting = {(d["file"], int(d["row"])) for d in truth(home, "defects.csv") if d["kind"] == "birth_date_conflict"}
+    file = inbox(home, "gaj_hjrk").name
     assert len(unique) >= PEOPLE * 0.97
     households = defaultdict(list)
     for i, r in unique.items():
         households[r["household_no"]].append((i, r))
         assert r["sex"] == ("男" if int(i[16]) % 2 else "女")
         assert i[14:17] != "000" and not i.endswith("000")
-        assert as_date(r["birth_date"]) in (None, dt.date(int(i[6:10]), int(i[10:12]), int(i[12:14])))
+        if (file, r["_row"]) not in conflicting:
+            assert as_date(r["birth_date"]) in (None, dt.date(int(i[6:10]), int(i[10:12]), int(i[12:14])))
         assert re.fullmatch(r"\d{10}", r["household_no"]) or r["household_no"].isdigit()
         assert r["address"].startswith("平原县") or r["address"] in ("无", "/", "-", "NULL", "")
         assert re.fullmatch(r"1\d{10}", r["phone"]) or r["phone"] in ("无", "/", "-", "NULL", "")
@@ -696,6 +712,259 @@ def test_quirk_rate_zero_gives_clean_files(tmp_path):
         name = next(c.name for c in CONTRACTS[code].columns if c.type == "id_number")
         for r in read_source(path):
             assert re.fullmatch(r"\d{17}[\dX]", r[name]) and ric.calc_check_digit(r[name]) == r[name][-1]
+
+
+# --- the register's truth: people, households, links, conflicts ----------------------------
+
+PEOPLE_SOURCES = ("gaj_hjrk", "mzj_jzdx", "clh_cjr", "ybj_js", "wjw_mb", "rsj_jy", "jtj_xs", "zjj_zf", "xczx_jc",
+                  "sfj_jz", "tyjr_yf", "zgh_knzg", "yjj_sz", "bzs_hh")
+REGISTER_HEADERS = {
+    "people.csv": "id_number,household_no,in_household_register,life_status",
+    "households.csv": "household_no,size",
+    "links.csv": "file,row,column,kind,id_number,expected",
+    "conflicts.csv": "id_number,kind,file,row,column",
+}
+
+
+def valid_id(i: str) -> bool:
+    """18 characters, a real birth date, the right check digit (region codes
+    of other provinces may be retired ones, so not looked up)."""
+    if not re.fullmatch(r"\d{17}[\dX]", i) or ric.calc_check_digit(i) != i[-1]:
+        return False
+    try:
+        return dt.date(int(i[6:10]), int(i[10:12]), int(i[12:14])) < D
+    except ValueError:
+        return False
+
+
+def hh_text(v) -> str:
+    """户号 as text: an xlsx number cell gets its leading zeros back."""
+    return f"{int(v):010d}" if isinstance(v, (int, float)) else str(v)
+
+
+class FirstNight:
+    """The first night's files read back: each row with its normalised ID, or,
+    where the ID cell is unusable, the person links.csv says it is."""
+
+    def __init__(self, home: Path):
+        self.links = {(t["file"], int(t["row"])): t for t in truth(home, "links.csv")}
+        self.rows = {}
+        for code in SOURCE_ORDER:
+            path = inbox(home, code)
+            out = []
+            for r in read_source(path):
+                r["_id"] = normalise_id(r["id_number"]) if isinstance(r["id_number"], str) else None
+                r["_link"] = self.links.get((path.name, r["_row"]))
+                r["_file"] = path.name
+                out.append(r)
+            self.rows[code] = out
+
+    def usable(self, code: str):
+        return [r for r in self.rows[code] if r["_id"]]
+
+    def used(self, code: str):
+        """Rows a perfect pipeline reads with their person: usable or linked."""
+        for r in self.rows[code]:
+            if r["_id"]:
+                yield r["_id"], r
+            elif r["_link"] and r["_link"]["expected"] == "link":
+                yield r["_link"]["id_number"], r
+
+
+@pytest.fixture(scope="module")
+def night1(home) -> FirstNight:
+    return FirstNight(home)
+
+
+def first_night_defects(home: Path) -> list[dict]:
+    first = {t["file"] for t in truth(home, "deliveries.csv") if t["night"] == D.isoformat()}
+    return [d for d in truth(home, "defects.csv") if d["file"] in first]
+
+
+def test_register_truth_files_with_their_headers(home):
+    for name, header in REGISTER_HEADERS.items():
+        text = (home / "truth" / name).read_text(encoding="utf-8")
+        assert text.splitlines()[0] == header, name
+    people = truth(home, "people.csv")
+    ids = [p["id_number"] for p in people]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    assert all(valid_id(i) for i in ids)
+    assert {p["in_household_register"] for p in people} <= {"true", "false"}
+    assert {p["life_status"] for p in people} <= {"deceased", "not_in_register", "moved_out", "cancelled",
+                                                   "incarcerated", "alive"}
+    for p in people:
+        if p["in_household_register"] == "true":
+            assert re.fullmatch(r"\d{10}", p["household_no"]) and p["life_status"] != "not_in_register"
+        else:
+            assert p["household_no"] == "" and p["life_status"] in ("not_in_register", "deceased")
+    households = truth(home, "households.csv")
+    numbers = [h["household_no"] for h in households]
+    assert numbers == sorted(numbers) and len(numbers) == len(set(numbers))
+    assert all(re.fullmatch(r"\d{10}", h) for h in numbers) and all(int(h["size"]) >= 0 for h in households)
+
+
+def test_people_are_the_ids_the_register_can_read(home, night1):
+    usable = {r["_id"] for code in PEOPLE_SOURCES for r in night1.usable(code)}
+    people = {p["id_number"]: p for p in truth(home, "people.csv")}
+    assert set(people) == usable
+    assert len(people) >= PEOPLE * 0.97
+    gaj = {}
+    for i, r in night1.used("gaj_hjrk"):
+        gaj.setdefault(i, r)
+    linked_only = {i for i, r in night1.used("gaj_hjrk") if not r["_id"]} - {r["_id"] for r in night1.usable("gaj_hjrk")}
+    assert all(i in usable for i in linked_only)
+    dead = {i for i, _ in night1.used("bzs_hh")}
+    jail = set()
+    for i, r in night1.used("sfj_jz"):
+        start, end = as_date(r["start_date"]), as_date(r["end_date"])
+        if r["correction_type"] == "服刑" and start <= D and (end is None or end > D):
+            jail.add(i)
+    for i, p in people.items():
+        g = gaj.get(i)
+        assert p["in_household_register"] == ("true" if g else "false"), i
+        assert p["household_no"] == (hh_text(g["household_no"]) if g else "")
+        status = g["status"] if g else None
+        expected = ("deceased" if i in dead or status == "死亡" else "not_in_register" if g is None
+                    else "moved_out" if status == "迁出" else "cancelled" if status == "注销"
+                    else "incarcerated" if i in jail else "alive")
+        assert p["life_status"] == expected, (i, p, status)
+    assert Counter(p["life_status"] for p in people.values()).keys() >= {"alive", "deceased", "moved_out"}
+
+
+def test_households_are_the_snapshots_and_count_n(home, night1):
+    people = {p["id_number"]: p for p in truth(home, "people.csv")}
+    dead = {i for i, p in people.items() if p["life_status"] == "deceased"}
+    jail = {i for i, p in people.items() if p["life_status"] == "incarcerated"}
+    members = defaultdict(set)
+    numbers = set()
+    for r in night1.rows["gaj_hjrk"]:
+        h = hh_text(r["household_no"])
+        numbers.add(h)
+        who = r["_id"] or (r["_link"]["id_number"] if r["_link"] else None)
+        assert who, r["_row"]
+        if r["status"] == "正常" and who not in dead and who not in jail:
+            members[h].add(who)
+    sizes = {h["household_no"]: int(h["size"]) for h in truth(home, "households.csv")}
+    assert set(sizes) == numbers
+    assert sizes == {h: len(members[h]) for h in numbers}
+    assert 2.0 <= sum(sizes.values()) / len(sizes) <= 2.9
+
+
+def test_links_are_the_unusable_id_cells(home):
+    unusable = {(d["file"], int(d["row"]), d["column"], d["kind"]) for d in first_night_defects(home)
+                if d["kind"] in UNUSABLE}
+    links = truth(home, "links.csv")
+    assert {(t["file"], int(t["row"]), t["column"], t["kind"]) for t in links} == unusable
+    assert len(links) == len(unusable)
+    assert {t["kind"] for t in links} == set(UNUSABLE)
+    outcome = Counter(t["expected"] for t in links)
+    assert outcome["link"] and outcome["review"] and set(outcome) == {"link", "review"}
+    assert all(valid_id(t["id_number"]) for t in links)
+    assert sorted(links, key=lambda t: (t["file"], int(t["row"]))) == links
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin
+    return "".join(lazy_pinyin(name))
+
+
+def test_links_expected_by_the_oracle(home, night1):
+    """links.csv's expected, recomputed from the files: the candidates are the
+    people of people.csv who agree with every piece of evidence left in the
+    record (ID digits, name or its pinyin, 出生日期, 性别, 户号, 村居代码)."""
+    people = {p["id_number"] for p in truth(home, "people.csv")}
+    name, hh, village = {}, {}, {}
+    for r in night1.usable("gaj_hjrk"):
+        name.setdefault(r["_id"], r["name"])
+        hh.setdefault(r["_id"], hh_text(r["household_no"]))
+        village.setdefault(r["_id"], r["village_code"])
+    for code in PEOPLE_SOURCES:
+        for r in night1.usable(code):
+            name.setdefault(r["_id"], r["name"])
+    assert set(name) == people
+    by_sound = defaultdict(set)
+    for i, n in name.items():
+        by_sound[_pinyin(n)].add(i)
+    seen = Counter()
+    for (file, row), t in night1.links.items():
+        code = file.rsplit("_", 1)[0]
+        r = next(x for x in night1.rows[code] if x["_row"] == row)
+        raw, true = r["id_number"], t["id_number"]
+        if t["kind"] == "id_missing":
+            assert raw == ""
+            form, kept = "none", ""
+        elif t["kind"] == "wrong_check_digit":
+            form, kept = "wrong", raw
+        elif isinstance(raw, float):
+            digits = f"{raw:.0f}"
+            form, kept = ("p15", digits[:15]) if digits[:15] == true[:15] else ("lead", digits[:6].rstrip("0"))
+        elif "E+" in raw:
+            form, kept = "lead", raw.split("E")[0].replace(".", "")
+        else:
+            assert raw.endswith("000")
+            form, kept = "p15", raw[:15]
+        assert true.startswith(kept[:14]) and r["name"] == name.get(true, r["name"])
+
+        def agrees(i):
+            if form == "wrong":
+                if i[:14] != kept[:14]:
+                    return False
+                diff = [k for k in range(14, 17) if i[k] != kept[k]]
+                if len(diff) > 1 and not (len(diff) == 2 and diff[1] == diff[0] + 1
+                                          and i[diff[0]] == kept[diff[1]] and i[diff[1]] == kept[diff[0]]):
+                    return False
+            elif not i.startswith(kept):
+                return False
+            if "birth_date" in r and as_date(r["birth_date"]) != dt.date(int(i[6:10]), int(i[10:12]), int(i[12:14])):
+                return False
+            if "sex" in r and r["sex"] != ("男" if int(i[16]) % 2 else "女"):
+                return False
+            if "household_no" in r and hh.get(i, "") not in ("", hh_text(r["household_no"])):
+                return False
+            return "village_code" not in r or village.get(i, "") in ("", r["village_code"])
+
+        cands = [i for i in by_sound[_pinyin(r["name"])] | {i for i, n in name.items() if n == r["name"]} if agrees(i)]
+        rich = form in ("wrong", "p15") or "birth_date" in r or "household_no" in r
+        expected = "link" if cands == [true] and rich else "review"
+        assert t["expected"] == expected, (file, row, t, cands, form, kept)
+        seen[(form, expected)] += 1
+    assert seen[("none", "review")] and seen[("wrong", "link")]
+
+
+def test_conflicts_are_the_planted_disagreements(home, night1):
+    """conflicts.csv lists the name variants and the gaj birth dates that
+    disagree with the ID, as defects.csv records them; no other row of the
+    first night names a register person otherwise or dates a birth otherwise."""
+    planted = {(d["file"], int(d["row"]), d["column"]): d["kind"] for d in first_night_defects(home)
+               if d["kind"] in ("name_variant", "birth_date_conflict")}
+    conflicts = truth(home, "conflicts.csv")
+    assert {(c["file"], int(c["row"]), c["column"]): {"name": "name_variant", "birth_date": "birth_date_conflict"}[c["kind"]]
+            for c in conflicts} == planted
+    assert len(conflicts) == len(planted)
+    kinds = Counter(c["kind"] for c in conflicts)
+    assert kinds["name"] and kinds["birth_date"] >= 2
+    assert conflicts == sorted(conflicts, key=lambda c: (c["id_number"], c["kind"], c["file"], int(c["row"])))
+    register = {}
+    for r in night1.usable("gaj_hjrk"):
+        assert register.setdefault(r["_id"], r["name"]) == r["name"], r["_id"]  # one ID, one name
+        birth = dt.date(int(r["_id"][6:10]), int(r["_id"][10:12]), int(r["_id"][12:14]))
+        if (r["_file"], r["_row"], "出生日期") in planted:
+            assert as_date(r["birth_date"]) != birth
+        else:
+            assert as_date(r["birth_date"]) in (None, birth), r["_row"]
+    at = {(c["file"], int(c["row"])): c for c in conflicts}
+    for code in SOURCE_ORDER:
+        if code == "gaj_hjrk":
+            continue
+        for r in night1.rows[code]:
+            c = at.get((r["_file"], r["_row"]))
+            if c:
+                assert r["_id"] == c["id_number"] and r["_id"] in register
+                assert r["name"] != register[r["_id"]] and _pinyin(r["name"]) == _pinyin(register[r["_id"]])
+            elif r["_id"] in register:
+                assert r["name"] == register[r["_id"]], (r["_file"], r["_row"])
+            elif r["_link"] and r["_link"]["id_number"] in register:
+                assert r["name"] == register[r["_link"]["id_number"]]
 
 
 # --- later nights ----------------------------------------------------------------------------
