@@ -17,7 +17,7 @@ column header of the contract, kind, recoverable). Kinds:
 | yearmonth_form           | `202103`, `2021/3`, `2021年3月`                              | true  |
 | amount_format            | `1,200.00`, `920元`, `￥920`                                 | true  |
 | missing_token            | `无`, `/`, `-`, `NULL` where the value is empty             | true  |
-| id_missing               | the ID cell left empty (inert people; gaj, 医保, 人社 only)   | false |
+| missing                  | the ID cell left empty (inert people; gaj, 医保, 人社 only)   | false |
 | name_variant             | a homophone / variant character in the name                | true  |
 | birth_date_conflict      | gaj 出生日期 differs from the ID's birth digits             | true  |
 | household_no_as_number   | xlsx 户号 stored as a number: leading zero lost             | true  |
@@ -27,7 +27,7 @@ column header of the contract, kind, recoverable). Kinds:
 | title_row / footer_row   | xlsx title above the header / 合计, 制表人 rows below data   | true  |
 | repeated_record          | an increment repeats a record already delivered           | true  |
 
-Unrecoverable ID damage (id_mangled_by_excel, wrong_check_digit, id_missing)
+Unrecoverable ID damage (id_mangled_by_excel, wrong_check_digit, missing)
 only ever lands on rows of inert people (see `inert_people` in county.py) and
 never on more than 2% of a file's rows, so it can neither create nor hide a
 scored finding nor make a good file wrong. Worked-example rows (`_lock`) are
@@ -63,7 +63,7 @@ MISSING_TOKENS = ("无", "/", "-", "NULL")
 FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 UNRECOVERABLE_SHARE = 0.02
-UNUSABLE_ID_KINDS = ("id_mangled_by_excel", "wrong_check_digit", "id_missing")
+UNUSABLE_ID_KINDS = ("id_mangled_by_excel", "wrong_check_digit", "missing")
 MISSING_ID_SOURCES = ("gaj_hjrk", "ybj_js", "rsj_jy")
 
 
@@ -236,7 +236,7 @@ def damage(table: pd.DataFrame, contract: Contract, rng: np.random.Generator, ra
                 k = min(left, len(idx), max(1, int(rng.binomial(len(idx), min(1.0, rate / 4))))) if len(idx) else 0
                 miss = np.sort(rng.choice(idx, k, replace=False)) if k > 0 else idx[:0]
                 vals[miss] = ""
-                note(miss, name, "id_missing", False)
+                note(miss, name, "missing", False)
                 touched[miss] = True
             id_bad = touched.copy()
             for kind in ("id_spaces", "id_fullwidth", "id_lowercase_x", "id_leading_apostrophe", "id_legacy_15"):

@@ -7,9 +7,10 @@ dated D - 1) and are computed from the first-night deliveries as written
 
 `people.csv` — `id_number,household_no,in_household_register,life_status`:
 every person whose true ID appears usably (undamaged or recoverably damaged)
-in at least one delivered row of gaj_hjrk or of a source about people
-(PEOPLE_SOURCES); asset and credit registers add nobody. A person whose only
-gaj row lost its ID is here when a source about people names them usably.
+in at least one delivered row of any of the twenty sources (REGISTER_SOURCES):
+owners of cars, firms or property registered elsewhere are here with
+in_household_register false. A person whose only gaj row lost its ID is here
+when another source names them usably.
 `in_household_register`: a usable gaj row, or a gaj row whose unusable ID
 links to them (`expected` = link below). `household_no`: their 户号, else
 empty. `life_status` on D, first match wins: deceased (gaj 死亡, or a bzs_hh
@@ -23,7 +24,7 @@ DEAD, not JAIL.
 
 `links.csv` — `file,row,column,kind,id_number,expected`: one row per delivered
 record whose ID cell is unusable (id_mangled_by_excel, wrong_check_digit,
-id_missing; the rows of defects.csv). `id_number` is the true person.
+missing; the rows of defects.csv). `id_number` is the true person.
 `expected` is link or review by this oracle over the people of people.csv
 (the IDs the register knows). A person P is a candidate for the record when P
 agrees with all evidence that survived in it:
@@ -64,8 +65,9 @@ from pypinyin.constants import PHRASES_DICT
 from .model import County
 from .quirks import UNUSABLE_ID_KINDS, Delivery
 
-PEOPLE_SOURCES = ("gaj_hjrk", "mzj_jzdx", "clh_cjr", "ybj_js", "wjw_mb", "rsj_jy", "jtj_xs", "zjj_zf", "xczx_jc",
-                  "sfj_jz", "tyjr_yf", "zgh_knzg", "yjj_sz", "bzs_hh")
+REGISTER_SOURCES = ("gaj_hjrk", "mzj_jzdx", "clh_cjr", "ybj_js", "wjw_mb", "rsj_jy", "jtj_xs", "zjj_zf", "xczx_jc",
+                    "sfj_jz", "tyjr_yf", "zgh_knzg", "yjj_sz", "bzs_hh",
+                    "bdc_dj", "cgs_cl", "scjg_zt", "swj_sr", "gjj_jc", "fy_sxr")
 PEOPLE_COLUMNS = ["id_number", "household_no", "in_household_register", "life_status"]
 HOUSEHOLD_COLUMNS = ["household_no", "size"]
 LINK_COLUMNS = ["file", "row", "column", "kind", "id_number", "expected"]
@@ -198,7 +200,7 @@ def build_truth(county: County, files: dict[str, str], deliveries: dict[str, Del
 
     # Who the register knows from usable IDs.
     known = np.zeros(n, bool)
-    for code in PEOPLE_SOURCES:
+    for code in REGISTER_SOURCES:
         r = rows[code]
         known[r.pid[r.usable]] = True
     gaj = rows["gaj_hjrk"]

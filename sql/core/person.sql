@@ -4,12 +4,13 @@
 -- and life status: everyone with a usable ID in stg_gaj_hjrk is here with
 -- in_household_register = true. Should the register hold an ID twice, one row
 -- survives deterministically (newest delivery, then the row with a phone and
--- an address, then the later row). People the register lacks but whom a
--- department about people (民政, 残联, 医保, 卫健, 人社, 教体, 住建, 乡村振兴,
--- 司法, 退役军人, 总工会, 应急, 殡葬) names are added with
--- in_household_register = false and no township: items about them go to the
--- county office. Asset and credit registers (不动产, 车管, 市场监管, 税务,
--- 公积金, 法院) cover people far beyond the county and add nobody.
+-- an address, then the later row). People the register lacks but another
+-- department names are added with in_household_register = false and no
+-- township (items about them go to the county office): recipients the
+-- register lost, and owners of cars, firms or property who live elsewhere.
+-- Their name comes from the first department in this order: those about
+-- people (民政, 残联, 医保, 卫健, 人社, 教体, 住建, 乡村振兴, 司法, 退役军人,
+-- 总工会, 应急, 殡葬), then 税务, 公积金, 不动产, 车管, 市场监管, 法院.
 --
 -- Life events of policies.md §2 are columns here: DEAD (gaj 死亡, or any
 -- bzs_hh row), its date (bzs 死亡日期, else gaj 变动日期) and evidence, JAIL
@@ -50,6 +51,12 @@ other_sources AS (
     UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 18 FROM staging.stg_zgh_knzg
     UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 19 FROM staging.stg_yjj_sz
     UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 20 FROM staging.stg_bzs_hh
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 21 FROM staging.stg_swj_sr
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 22 FROM staging.stg_gjj_jc
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 23 FROM staging.stg_bdc_dj
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 24 FROM staging.stg_cgs_cl
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 25 FROM staging.stg_scjg_zt
+    UNION ALL SELECT id_number, name, id_link_method, _source, _file, _row, 26 FROM staging.stg_fy_sxr
 ),
 
 outside_register AS (

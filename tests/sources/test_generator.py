@@ -516,10 +516,10 @@ CHECKS = {
     "missing_token": lambda v: v in ("无", "/", "-", "NULL"),
     "household_no_as_number": lambda v: isinstance(v, float) and len(str(int(v))) < 10,
     "name_variant": lambda v: isinstance(v, str) and 2 <= len(v) <= 4,
-    "id_missing": lambda v: v == "",
+    "missing": lambda v: v == "",
     "birth_date_conflict": lambda v: as_date(v) is not None,
 }
-UNUSABLE = ("id_mangled_by_excel", "wrong_check_digit", "id_missing")
+UNUSABLE = ("id_mangled_by_excel", "wrong_check_digit", "missing")
 
 
 def test_defects_point_at_real_cells(home):
@@ -528,7 +528,7 @@ def test_defects_point_at_real_cells(home):
     for kind in ("id_spaces", "id_fullwidth", "id_leading_apostrophe", "id_legacy_15", "id_mangled_by_excel",
                  "wrong_check_digit", "date_form", "date_excel_serial", "amount_format", "missing_token",
                  "duplicate_row", "duplicate_row_differing", "header_renamed", "title_row", "footer_row",
-                 "id_missing", "name_variant", "birth_date_conflict"):
+                 "missing", "name_variant", "birth_date_conflict"):
         assert seen[kind], kind
     cache = {}
     for d in defects:
@@ -717,7 +717,8 @@ def test_quirk_rate_zero_gives_clean_files(tmp_path):
 # --- the register's truth: people, households, links, conflicts ----------------------------
 
 PEOPLE_SOURCES = ("gaj_hjrk", "mzj_jzdx", "clh_cjr", "ybj_js", "wjw_mb", "rsj_jy", "jtj_xs", "zjj_zf", "xczx_jc",
-                  "sfj_jz", "tyjr_yf", "zgh_knzg", "yjj_sz", "bzs_hh")
+                  "sfj_jz", "tyjr_yf", "zgh_knzg", "yjj_sz", "bzs_hh",
+                  "bdc_dj", "cgs_cl", "scjg_zt", "swj_sr", "gjj_jc", "fy_sxr")  # every source adds people
 REGISTER_HEADERS = {
     "people.csv": "id_number,household_no,in_household_register,life_status",
     "households.csv": "household_no,size",
@@ -890,7 +891,7 @@ def test_links_expected_by_the_oracle(home, night1):
         code = file.rsplit("_", 1)[0]
         r = next(x for x in night1.rows[code] if x["_row"] == row)
         raw, true = r["id_number"], t["id_number"]
-        if t["kind"] == "id_missing":
+        if t["kind"] == "missing":
             assert raw == ""
             form, kept = "none", ""
         elif t["kind"] == "wrong_check_digit":

@@ -100,7 +100,10 @@ def test_people_only_other_departments_know_are_added_without_a_township():
                     "vehicle_type": "小型轿车", "status": "正常"}],
     })
     rows = {r["id_number"]: r for r in records(con, "SELECT * FROM core.person")}
-    assert set(rows) == {WANG_JIANGUO, SUN_DEFU, LI_XIUMEI}  # asset registers add nobody
+    # a car owner registered elsewhere is known too, outside the household register
+    assert set(rows) == {WANG_JIANGUO, SUN_DEFU, LI_XIUMEI, "110101198001010012"}
+    owner = rows["110101198001010012"]
+    assert (owner["in_household_register"], owner["life_status"], owner["_source"]) == (False, "not_in_register", "cgs_cl")
     outsider = rows[SUN_DEFU]
     assert outsider["in_household_register"] is False and outsider["township_code"] is None
     assert outsider["is_gone"] is True and outsider["_source"] == "mzj_jzdx"
