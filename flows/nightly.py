@@ -42,6 +42,9 @@ def ingest(home: str, run_date: date) -> dict:
 @task(name="transform", **TASK_OPTIONS)
 def transform(home: str, run_date: date) -> dict:
     from sources.inbox import create_lake_views
+    from transforms.identity import apply_links
+    from transforms.labels import comment_labels
+    from transforms.linkage import link_records
     from transforms.reference import load_reference
     from transforms.values import install_staging_macros
     from transforms.warehouse import run_layers
@@ -51,8 +54,17 @@ def transform(home: str, run_date: date) -> dict:
         load_reference(con, h, run_date)
         install_staging_macros(con)
         create_lake_views(con, h, run_date)
+        counts = run_layers(con, ("staging",))
+        # Records whose ID was unusable are linked to the register before any
+        # core table counts them; confident links fill their staging ID.
+        link_records(con)
+        apply_links(con)
         # marts come after the worklist state moves (worklist task)
-        return run_layers(con, ("staging", "core", "labels", "rules"))
+        counts.update(run_layers(con, ("core", "labels", "rules")))
+        comment_labels(con)
+        for table in ("core.person_link", "core.link_review"):
+            counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        return counts
 
 
 @task(name="worklist", **TASK_OPTIONS)

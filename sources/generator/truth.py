@@ -162,11 +162,11 @@ def _digits_left(kind: str, value, true_id: str) -> tuple[str, str]:
         return "wrong", str(value)
     if kind == "id_mangled_by_excel":
         if isinstance(value, float):
-            s = f"{value:.0f}"
-            if s[:15] == true_id[:15]:
-                return "p15", s[:15]
-            mant = f"{value:.5E}".split("E")[0]
-            return "lead", mant.replace(".", "").rstrip("0")
+            # Excel keeps 15 significant digits; '.0f' would show binary noise.
+            s = f"{value:.14e}".split("e")[0].replace(".", "")
+            if s == true_id[:15]:
+                return "p15", s
+            return "lead", s.rstrip("0")
         s = str(value)
         if "E" in s.upper():
             return "lead", s.upper().split("E")[0].replace(".", "")
