@@ -897,8 +897,8 @@ def test_links_expected_by_the_oracle(home, night1):
         elif t["kind"] == "wrong_check_digit":
             form, kept = "wrong", raw
         elif isinstance(raw, float):
-            digits = f"{raw:.0f}"
-            form, kept = ("p15", digits[:15]) if digits[:15] == true[:15] else ("lead", digits[:6].rstrip("0"))
+            digits = f"{raw:.14e}".split("e")[0].replace(".", "")  # the 15 digits Excel keeps
+            form, kept = ("p15", digits) if digits == true[:15] else ("lead", digits.rstrip("0"))
         elif "E+" in raw:
             form, kept = "lead", raw.split("E")[0].replace(".", "")
         else:
