@@ -76,6 +76,20 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
         ],
         "w.labels.household_label l LEFT JOIN hk ON hk.value = l.household_no",
     ),
+    "label_catalogue": (
+        "The label catalogue (sql/labels/catalogue.yaml): what each label of person_label and "
+        "household_label means and which departments' data it rests on.",
+        [
+            ("position", "c.position", "order in the catalogue"),
+            ("label", "c.name", "label name as in person_label.label and household_label.label"),
+            ("category", "c.category", "demographic, disability, health, economic, employment, education or assistance"),
+            ("target", "c.target", "person or household"),
+            ("definition", "c.definition", "what the label means, in Chinese, as a clerk reads it"),
+            ("source_codes", "c.source", "source codes (sources.md) the label is derived from"),
+            ("departments", "c.departments", "the departments delivering those sources"),
+        ],
+        "w.labels.catalogue c",
+    ),
     "benefit": (
         "One row per benefit now paid (民政 list, public-welfare jobs).",
         [
