@@ -46,6 +46,7 @@ def transform(home: str, run_date: date) -> dict:
     from transforms.labels import comment_labels
     from transforms.linkage import link_records
     from transforms.reference import load_reference
+    from transforms.rules import run_rules
     from transforms.values import install_staging_macros
     from transforms.warehouse import run_layers
 
@@ -60,7 +61,9 @@ def transform(home: str, run_date: date) -> dict:
         link_records(con)
         apply_links(con)
         # marts come after the worklist state moves (worklist task)
-        counts.update(run_layers(con, ("core", "labels", "rules")))
+        counts.update(run_layers(con, ("core", "labels")))
+        # the policy engine compiles policies/rules/*.yaml over the labels
+        counts.update(run_rules(con))
         comment_labels(con)
         for table in ("core.person_link", "core.link_review"):
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

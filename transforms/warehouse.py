@@ -57,7 +57,14 @@ def build_sql(model: Model) -> str:
 
 
 def run_layer(con: duckdb.DuckDBPyConnection, layer: str, sql_dir: Path = SQL_DIR) -> dict[str, int]:
-    """Build every model of a layer; returns row counts by table."""
+    """Build every model of a layer; returns row counts by table.
+
+    The rules layer is the policy engine's (transforms/rules.py): it compiles
+    policies/rules/*.yaml around the facts models of sql/rules/."""
+    if layer == "rules" and sql_dir == SQL_DIR:
+        from transforms.rules import run_rules
+
+        return run_rules(con)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     counts: dict[str, int] = {}
     for model in models_in_order(layer, sql_dir):

@@ -1,5 +1,6 @@
 -- rules.finding: every finding of tonight, one row per (kind, rule, policy,
--- target) — the union of the rule tables of this layer.
+-- target) — rules.rule_output, which the policy engine (transforms/rules.py)
+-- builds from the rules of policies/rules/*.yaml before this table.
 --
 -- item_id is the finding's stable name on every night: 'WL-' and the first 40
 -- bits of md5('kind|rule_code|policy_code|target key') in RFC 4648 base32
@@ -7,9 +8,7 @@
 -- for a household target. transforms/worklist.py:item_id computes the same in
 -- Python; a test holds the two together.
 WITH findings AS (
-    SELECT * FROM rules.discover_fact_unsupported_child
-    UNION ALL BY NAME
-    SELECT * FROM rules.review_deceased_paid
+    SELECT * FROM rules.rule_output
 ),
 
 keyed AS (

@@ -1,0 +1,693 @@
+"""The policy engine: policies/rules/*.yaml compiled to DuckDB SQL, run set-based.
+
+A rule file is what a civil-affairs officer reads and changes (format:
+policies/rules/README.md): who it targets, its conditions as SQL boolean
+expressions over the facts of policies.md §2 (sql/rules/person_facts.sql,
+household_facts.sql, benefit_facts.sql), each with the Chinese words the
+reason is built from, the amount, priority, time limit, and which facts'
+source rows to cite. Nothing is generated onto disk: every night reads the
+YAML and compiles it afresh, so there is no SQL file to forget to regenerate.
+
+Order (policies.md §2): the facts tables; then DB/TK/DB_EDGE; then ORPHAN,
+FACT_UNSUPPORTED_CHILD, CHILD_DIFFICULTY; then W_*; then every other policy;
+then R_*, Y_*. Between stages `rules.person_status` / `rules.household_status`
+are rebuilt so that a later rule can read IN(p, X) (received or eligible
+tonight), DBH, TKP, HARD, HARD_KID and the warnings of tonight.
+
+Each discoverable policy X lands in `rules.eligible_<x>` (criteria hold, target
+alive, in the county, not in prison); its DISCOVER findings are the eligible
+rows that do not receive X, receive no code exclusive with X, and are not
+outranked by an exclusive code also eligible (higher amount; tie: lower
+catalogue number). REVIEW / WARNING / YELLOW rules land in `rules.hit_<code>`.
+`rules.rule_output` unions them and sql/rules/finding.sql names the items.
+
+Parameters: `param('X')` in a rule is the value of X in force on the run date
+(ref.parameter, filled from policies/parameters.yaml); a parameter whose first
+value is dated after the run date is NULL, so every condition that reads it is
+false and every amount NULL: it changes nothing before its date.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from transforms.parameters import PARAMETERS_FILE, load_parameter_file, parameters_in_force
+from transforms.warehouse import SQL_DIR, build_sql, models_in_order
+
+REPO = Path(__file__).resolve().parents[1]
+RULES_DIR = REPO / "policies" / "rules"
+
+KINDS = ("discover", "review", "warning", "yellow")
+TARGETS = ("person", "household")
+OVERS = ("person", "household", "benefit")
+PERIODS = ("month", "year", "once")
+CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9_]*")
+TIME_LIMIT_PATTERN = re.compile(r"\d+(wd|h)")
+PARAM_CALL = re.compile(r"param\(\s*'([A-Za-z0-9_]+)'\s*\)")
+IN_CALL = re.compile(r"\b(in_|rcv|eligible)\(\s*'([A-Z0-9_]+)'\s*\)")
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+# policies.md §3, in catalogue order (catalogue number = position + 1)
+POLICY_CODES = (
+    "DB_URBAN", "DB_RURAL", "DB_EDGE", "TK_URBAN", "TK_RURAL", "TEMP_EXPENSE", "TEMP_EMERGENCY", "ORPHAN",
+    "FACT_UNSUPPORTED_CHILD", "CHILD_DIFFICULTY", "HIGH_AGE", "ELDER_ECON", "ELDER_CARE", "COLLEGE_NEW_DB",
+    "FUNERAL_BENEFIT", "DIS_LIVING", "DIS_NURSING", "DIS_CHILD_REHAB", "DIS_ASSISTIVE", "DIS_HOME_ACCESS",
+    "DIS_STUDENT", "MED_PREMIUM", "MED_INPATIENT", "MED_OUTPATIENT_CHRONIC", "MED_CRITICAL_TILT",
+    "MED_ILLNESS_POOR", "EDU_PRESCHOOL", "EDU_COMPULSORY", "EDU_HIGHSCHOOL", "EDU_VOC", "EDU_COLLEGE", "YULU",
+    "PENSION_PREMIUM", "PUBLIC_JOB", "EMPLOY_HARD", "HOUSING_RURAL_RENO", "PUBLIC_RENTAL", "RENT_SUBSIDY",
+    "MONITOR_AID", "MICROCREDIT", "UNION_POOR_WORKER", "VETERAN_HARDSHIP", "DISASTER_LIVING", "LEGAL_AID",
+)
+
+STAGE_1 = ("DB_URBAN", "DB_RURAL", "DB_EDGE", "TK_URBAN", "TK_RURAL")
+STAGE_2 = ("ORPHAN", "FACT_UNSUPPORTED_CHILD", "CHILD_DIFFICULTY")
+STAGE_NAMES = {1: "DB/TK/DB_EDGE", 2: "ORPHAN/FUC/CHILD_DIFFICULTY", 3: "warnings", 4: "other policies",
+               5: "reviews and yellow lights"}
+
+REQUIRED = ("code", "kind", "target", "priority", "time_limit", "reference", "conditions", "reason",
+            "evidence")
+KNOWN_FIELDS = set(REQUIRED) | {"名称", "name", "policy", "number", "department", "discoverable", "receipt",
+                                "received_when", "exclusive_with", "amount", "let", "fingerprint", "over",
+                                "allow_jail", "note"}
+
+OUTPUT_COLUMNS = ("kind", "rule_code", "policy_code", "target", "id_number", "household_no", "amount",
+                  "amount_period", "priority", "time_limit", "reason", "evidence", "facts_fingerprint")
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    kind: str
+    policy: str | None  # None: no single policy; "benefit": the benefit reviewed
+    target: str
+    over: str
+    priority: str  # an SQL expression (usually a number)
+    time_limit: str  # an SQL expression (usually a quoted literal)
+    reference: str
+    conditions: tuple[tuple[str, str], ...]  # (SQL boolean expression, Chinese text)
+    reason: str
+    evidence: tuple[str, ...]
+    path: Path
+    number: int | None = None
+    department: str | None = None
+    discoverable: bool = True
+    receipt: str | None = None
+    received_when: str | None = None
+    exclusive_with: tuple[str, ...] = ()
+    amount: str | None = None
+    period: str | None = None
+    let: tuple[tuple[str, str], ...] = ()
+    fingerprint: tuple[str, ...] = ()
+    allow_jail: bool = False
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def table(self) -> str:
+        prefix = "eligible" if self.kind == "discover" else "hit"
+        return f"rules.{prefix}_{self.code.lower()}"
+
+    @property
+    def stage(self) -> int:
+        if self.kind == "discover":
+            if self.code in STAGE_1:
+                return 1
+            if self.code in STAGE_2:
+                return 2
+            return 4
+        if self.kind == "warning":
+            return 3
+        return 5
+
+    def parameters(self) -> list[str]:
+        text = " ".join(self.expressions())
+        return sorted(set(PARAM_CALL.findall(text)))
+
+    def expressions(self) -> list[str]:
+        out = [c for c, _ in self.conditions] + [e for _, e in self.let] + list(self.fingerprint)
+        out += [self.amount or "", self.priority, self.time_limit, self.received_when or ""]
+        out += PLACEHOLDER.findall(self.reason)
+        return out
+
+
+# --- loading and validation ------------------------------------------------------
+
+def _fail(path: Path, field_name: str, message: str) -> RuleError:
+    return RuleError(f"{path.name}: {field_name}: {message}")
+
+
+def _known_parameters(parameters_file: Path | None = None) -> dict[str, bool]:
+    """name -> is a list parameter, over every dated value of the file."""
+    out = {}
+    for name, spec in load_parameter_file(parameters_file).items():
+        out[name] = any(isinstance(v.get("value"), (list, tuple)) for v in spec["values"])
+    return out
+
+
+def _literal_or_expression(value: Any, path: Path, field_name: str, pattern: re.Pattern | None = None) -> str:
+    if isinstance(value, bool):
+        raise _fail(path, field_name, "must be a number, a word or an SQL expression")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        if pattern is not None and pattern.fullmatch(value.strip()):
+            return "'" + value.strip() + "'"
+        return value.strip()
+    raise _fail(path, field_name, "is empty")
+
+
+def parse_rule(raw: Any, path: Path, known_parameters: dict[str, bool] | None = None) -> Rule:
+    """One rule file's YAML -> Rule, or a RuleError naming the file and field."""
+    if not isinstance(raw, dict):
+        raise RuleError(f"{path.name}: the file must be a mapping of fields (code, kind, conditions ...)")
+    for key in REQUIRED:
+        if key not in raw or raw[key] in (None, "", []):
+            raise _fail(path, key, "is missing")
+    unknown = set(raw) - KNOWN_FIELDS
+    if unknown:
+        raise _fail(path, sorted(unknown)[0], f"is not a field of a rule (known: {', '.join(sorted(KNOWN_FIELDS))})")
+    code = str(raw["code"])
+    if not CODE_PATTERN.fullmatch(code):
+        raise _fail(path, "code", f"{code!r} is not an UPPER_SNAKE code")
+    if path.suffix == ".yaml" and path.stem != code:
+        raise _fail(path, "code", f"{code} differs from the file name {path.stem}")
+    name = raw.get("名称") or raw.get("name")
+    if not name:
+        raise _fail(path, "名称", "is missing")
+    kind = raw["kind"]
+    if kind not in KINDS:
+        raise _fail(path, "kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    target = raw["target"]
+    if target not in TARGETS:
+        raise _fail(path, "target", f"{target!r} is not one of {', '.join(TARGETS)}")
+    over = raw.get("over", target)
+    if over not in OVERS:
+        raise _fail(path, "over", f"{over!r} is not one of {', '.join(OVERS)}")
+    if over == "benefit" and target != "person":
+        raise _fail(path, "over", "a rule over each benefit targets the person paid")
+    if over == "household" and target != "household" or over == "person" and target != "person":
+        raise _fail(path, "over", f"{over!r} does not match target {target!r}")
+    policy = raw.get("policy")
+    if kind == "discover":
+        policy = policy or code
+        if policy != code:
+            raise _fail(path, "policy", "a discover rule's policy is its code")
+        if code not in POLICY_CODES:
+            raise _fail(path, "code", f"{code} is not a policy of policies.md §3")
+        if raw.get("number") != POLICY_CODES.index(code) + 1:
+            raise _fail(path, "number", f"{code} is number {POLICY_CODES.index(code) + 1} of policies.md §3")
+        if raw.get("discoverable", "Y") not in ("Y", "N", True, False):
+            raise _fail(path, "discoverable", "must be Y or N")
+    if policy == "benefit" and over != "benefit":
+        raise _fail(path, "policy", "'benefit' needs `over: benefit`")
+    if policy is not None and policy != "benefit" and not CODE_PATTERN.fullmatch(str(policy)):
+        raise _fail(path, "policy", f"{policy!r} is not a policy code")
+
+    conditions = raw["conditions"]
+    if not isinstance(conditions, list):
+        raise _fail(path, "conditions", "must be a list of {when, text}")
+    parsed_conditions = []
+    for i, cond in enumerate(conditions, start=1):
+        if not isinstance(cond, dict) or not str(cond.get("when") or "").strip():
+            raise _fail(path, f"conditions[{i}].when", "is missing")
+        if not str(cond.get("text") or "").strip():
+            raise _fail(path, f"conditions[{i}].text", "is missing (the words a clerk reads)")
+        extra = set(cond) - {"when", "text"}
+        if extra:
+            raise _fail(path, f"conditions[{i}].{sorted(extra)[0]}", "is not a field of a condition (when, text)")
+        parsed_conditions.append((str(cond["when"]).strip(), str(cond["text"]).strip()))
+
+    amount = period = None
+    if "amount" in raw and raw["amount"] is not None:
+        spec = raw["amount"]
+        if not isinstance(spec, dict) or "value" not in spec or "period" not in spec:
+            raise _fail(path, "amount", "must give value and period")
+        amount = str(spec["value"]).strip()
+        period = spec["period"]
+        if period not in PERIODS:
+            raise _fail(path, "amount.period", f"{period!r} is not one of {', '.join(PERIODS)}")
+        if kind in ("warning", "yellow"):
+            raise _fail(path, "amount", "warnings and yellow lights carry no amount (policies.md §2)")
+    elif kind in ("discover", "review"):
+        pass  # status-only policies (DB_EDGE) and reviews of no amount carry none
+
+    let = raw.get("let") or {}
+    if not isinstance(let, dict):
+        raise _fail(path, "let", "must map names to SQL expressions")
+    for key in let:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(key)):
+            raise _fail(path, f"let.{key}", "names are lower_snake")
+
+    evidence = raw["evidence"]
+    if isinstance(evidence, str):
+        evidence = [evidence]
+    if not isinstance(evidence, list) or not all(isinstance(e, str) and re.fullmatch(r"[a-z][a-z0-9_]*", e)
+                                                 for e in evidence):
+        raise _fail(path, "evidence", "must be a list of fact names (person, parents, dis, ...)")
+
+    reason = str(raw["reason"])
+    if reason.count("{") != reason.count("}"):
+        raise _fail(path, "reason", "has an unbalanced { }")
+
+    exclusive = raw.get("exclusive_with") or []
+    if not isinstance(exclusive, list) or not all(CODE_PATTERN.fullmatch(str(x)) for x in exclusive):
+        raise _fail(path, "exclusive_with", "must be a list of policy codes")
+
+    fingerprint = raw.get("fingerprint") or []
+    if not isinstance(fingerprint, list):
+        raise _fail(path, "fingerprint", "must be a list of fact names or expressions")
+
+    rule = Rule(
+        code=code, name=str(name), kind=kind, policy=policy, target=target, over=over,
+        priority=_literal_or_expression(raw["priority"], path, "priority"),
+        time_limit=_literal_or_expression(raw["time_limit"], path, "time_limit", TIME_LIMIT_PATTERN),
+        reference=str(raw["reference"]), conditions=tuple(parsed_conditions), reason=reason,
+        evidence=tuple(evidence), path=path, number=raw.get("number"), department=raw.get("department"),
+        discoverable=raw.get("discoverable", "Y") in ("Y", True), receipt=raw.get("receipt"),
+        received_when=(str(raw["received_when"]).strip() if raw.get("received_when") else None),
+        exclusive_with=tuple(str(x) for x in exclusive), amount=amount, period=period,
+        let=tuple((str(k), str(v).strip()) for k, v in let.items()),
+        fingerprint=tuple(str(x) for x in fingerprint), allow_jail=bool(raw.get("allow_jail", False)),
+        raw=raw,
+    )
+    known = known_parameters if known_parameters is not None else _known_parameters()
+    for name_ in rule.parameters():
+        if name_ not in known:
+            where = next((f for f, text in _fields_text(rule) if f"'{name_}'" in text), "conditions")
+            raise _fail(path, where, f"parameter {name_} is not in policies/parameters.yaml")
+    return rule
+
+
+def _fields_text(rule: Rule) -> list[tuple[str, str]]:
+    out = [(f"conditions[{i}].when", c) for i, (c, _) in enumerate(rule.conditions, start=1)]
+    out += [("amount.value", rule.amount or ""), ("reason", rule.reason), ("priority", rule.priority),
+            ("time_limit", rule.time_limit)]
+    out += [(f"let.{k}", v) for k, v in rule.let]
+    return out
+
+
+def load_rules(rules_dir: Path | None = None, parameters_file: Path | None = None) -> list[Rule]:
+    """Every rule of the directory, validated, in the order they run (§2)."""
+    rules_dir = Path(rules_dir or RULES_DIR)
+    known = _known_parameters(parameters_file)
+    rules: list[Rule] = []
+    for path in sorted(rules_dir.glob("*.yaml")):
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise RuleError(f"{path.name}: not valid YAML: {exc}") from None
+        rules.append(parse_rule(raw, path, known))
+    codes = [r.code for r in rules]
+    duplicated = {c for c in codes if codes.count(c) > 1}
+    if duplicated:
+        raise RuleError(f"rule code(s) {', '.join(sorted(duplicated))} defined twice in {rules_dir}")
+    discover_codes = {r.code for r in rules if r.kind == "discover"}
+    for rule in rules:
+        for other in rule.exclusive_with:
+            if other not in POLICY_CODES:
+                raise _fail(rule.path, "exclusive_with", f"{other} is not a policy of policies.md §3")
+        for text in rule.expressions():
+            for fn, code in IN_CALL.findall(text):
+                if code not in POLICY_CODES:
+                    raise _fail(rule.path, "conditions", f"{fn}('{code}'): {code} is not a policy of policies.md §3")
+    return sorted(rules, key=lambda r: (r.stage, r.number or 0, r.code))
+
+
+@lru_cache(maxsize=8)
+def _cached_rules(rules_dir: str, parameters_file: str | None) -> tuple[Rule, ...]:
+    return tuple(load_rules(Path(rules_dir), Path(parameters_file) if parameters_file else None))
+
+
+# --- compiling -------------------------------------------------------------------
+
+def param_column(name: str) -> str:
+    return f"param_{name.lower()}"
+
+
+def expand_sql(text: str) -> str:
+    """The rule language's macros -> DuckDB SQL over the base relation.
+
+    param('X')    the parameter in force (a column of rules.param)
+    rcv('X')      the target receives X (RCV)
+    in_('X')      the target receives X or is eligible for it tonight (IN)
+    eligible('X') eligible for X tonight (criteria hold)
+    """
+    text = PARAM_CALL.sub(lambda m: param_column(m.group(1)), text)
+
+    def status(m: re.Match) -> str:
+        fn, code = m.group(1), m.group(2)
+        if fn == "rcv":
+            return f"list_contains(receives, '{code}')"
+        if fn == "eligible":
+            return f"list_contains(eligible_codes, '{code}')"
+        return f"(list_contains(receives, '{code}') OR list_contains(eligible_codes, '{code}'))"
+
+    return IN_CALL.sub(status, text)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def reason_sql(template: str) -> str:
+    """'{parents_text}，本人未满18周岁' -> concat(coalesce(CAST((parents_text) AS VARCHAR), ''), '，本人未满18周岁')."""
+    parts: list[str] = []
+    pos = 0
+    for m in PLACEHOLDER.finditer(template):
+        if m.start() > pos:
+            parts.append(_quote(template[pos:m.start()]))
+        parts.append(f"coalesce(CAST(({expand_sql(m.group(1))}) AS VARCHAR), '')")
+        pos = m.end()
+    if pos < len(template):
+        parts.append(_quote(template[pos:]))
+    return "concat(" + ", ".join(parts or ["''"]) + ")"
+
+
+def evidence_sql(rule: Rule) -> str:
+    lists = ", ".join(f"coalesce(ev_{name}, [])" for name in rule.evidence)
+    return ("to_json(list_sort(list_distinct(list_filter(flatten([" + lists + "]), "
+            "lambda e: e.file IS NOT NULL))))::VARCHAR")
+
+
+def base_relation_sql(rule: Rule) -> str:
+    return {"person": "rules.v_person", "household": "rules.v_household", "benefit": "rules.v_benefit"}[rule.over]
+
+
+def compile_rule(rule: Rule) -> str:
+    """The SELECT that gives the rule's rows (before DISCOVER's receipt and exclusion filters)."""
+    lets = "".join(f",\n        ({expand_sql(expr)}) AS {name}" for name, expr in rule.let)
+    where = "\n      AND ".join(f"({expand_sql(c)})  -- {text}" for c, text in rule.conditions)
+    if rule.kind == "discover":
+        alive = "NOT dead AND NOT gone" + ("" if rule.allow_jail else " AND NOT jail") \
+            if rule.target == "person" else "n > 0"
+        where += f"\n      AND ({alive})  -- 本人在世、户籍在本县且未服刑"
+    if rule.policy == "benefit":
+        policy = "policy_code"
+    elif rule.policy is None:
+        policy = "NULL::VARCHAR"
+    else:
+        policy = _quote(rule.policy)
+    id_number = "id_number" if rule.target == "person" else "head_id_number"
+    amount = f"({expand_sql(rule.amount)})::DECIMAL(14, 2)" if rule.amount else "NULL::DECIMAL(14, 2)"
+    period = _quote(rule.period) if rule.period else "NULL::VARCHAR"
+    fingerprint_parts = [_quote(rule.code), policy]
+    fingerprint_parts += [f"coalesce(CAST(({expand_sql(f)}) AS VARCHAR), '')" for f in rule.fingerprint] \
+        or ["reason"]
+    fingerprint_parts.append("coalesce(CAST(amount AS VARCHAR), '')")
+    return f"""WITH base AS (
+    SELECT *{lets}
+    FROM {base_relation_sql(rule)}
+    CROSS JOIN rules.param
+),
+
+hit AS (
+    SELECT
+        *,
+        {amount} AS amount,
+        {reason_sql(rule.reason)} AS reason
+    FROM base
+    WHERE {where}
+)
+
+SELECT
+    {_quote(rule.kind)} AS kind,
+    {_quote('DISCOVER' if rule.kind == 'discover' else rule.code)} AS rule_code,
+    {policy} AS policy_code,
+    {_quote(rule.target)} AS target,
+    {id_number} AS id_number,
+    household_no,
+    amount,
+    {period} AS amount_period,
+    ({expand_sql(rule.priority)})::INTEGER AS priority,
+    ({expand_sql(rule.time_limit)})::VARCHAR AS time_limit,
+    reason,
+    {evidence_sql(rule)} AS evidence,
+    md5(concat_ws('|', {', '.join(fingerprint_parts)})) AS facts_fingerprint
+FROM hit"""
+
+
+def _target_key(rule: Rule) -> str:
+    return "id_number" if rule.target == "person" else "household_no"
+
+
+def discover_sql(rule: Rule, rules: list[Rule]) -> str:
+    """DISCOVER(X): eligible, not RCV(X), no exclusive code RCV, not outranked by an exclusive code eligible."""
+    by_code = {r.code: r for r in rules}
+    key = _target_key(rule)
+    status = "rules.person_status" if rule.target == "person" else "rules.household_status"
+    received = f"list_contains(s.receives, '{rule.code}')"
+    if rule.received_when:
+        received = f"({received} OR e.{key} IN (SELECT {key} FROM {base_relation_sql(rule)} "\
+                   f"CROSS JOIN rules.param WHERE {expand_sql(rule.received_when)}))"
+    clauses = [f"NOT coalesce({received}, false)"]
+    for other_code in rule.exclusive_with:
+        clauses.append(f"NOT coalesce(list_contains(s.receives, '{other_code}'), false)")
+        other = by_code.get(other_code)
+        if other is None or other.kind != "discover" or other.target != rule.target:
+            continue  # exclusivity across person and household targets is left to the township
+        clauses.append(
+            f"NOT EXISTS (SELECT 1 FROM {other.table} AS x WHERE x.{key} = e.{key} AND "
+            f"(coalesce(x.amount, 0) > coalesce(e.amount, 0) OR (coalesce(x.amount, 0) = coalesce(e.amount, 0) "
+            f"AND {other.number} < {rule.number})))")
+    where = "\n  AND ".join(clauses)
+    return f"""SELECT e.* EXCLUDE ({'household_key' if rule.target == 'household' else 'id_key'})
+FROM (SELECT *, {'household_no AS household_key' if rule.target == 'household' else 'id_number AS id_key'}
+      FROM {rule.table}) AS e
+LEFT JOIN {status} AS s ON s.{key} = e.{'household_key' if rule.target == 'household' else 'id_key'}
+WHERE {where}"""
+
+
+# --- running ---------------------------------------------------------------------
+
+MACROS = (
+    "CREATE OR REPLACE TEMP MACRO money(x) AS format('{:,.2f}', x)",
+    "CREATE OR REPLACE TEMP MACRO ymd(d) AS strftime(d, '%Y-%m-%d')",
+    "CREATE OR REPLACE TEMP MACRO ym(d) AS strftime(d, '%Y年%-m月')",
+)
+
+
+def param_table_sql(parameters_file: Path | None = None) -> str:
+    """One row: run_date and one column per parameter of the file, NULL when not in force."""
+    cols = ["(SELECT max(run_date) FROM ref.run) AS run_date"]
+    for name, is_list in sorted(_known_parameters(parameters_file).items()):
+        if is_list:
+            cols.append(f"list_transform(string_split(max(text_value) FILTER (WHERE name = '{name}'), '|'), "
+                        f"lambda x: trim(x)) AS {param_column(name)}")
+        else:
+            cols.append(f"max(value) FILTER (WHERE name = '{name}') AS {param_column(name)}")
+    return "SELECT\n    " + ",\n    ".join(cols) + "\nFROM ref.parameter"
+
+
+def _columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _create_views(con) -> None:
+    """The relations rules read: person + household facts + tonight's status, joined once."""
+    person = _columns(con, "rules.person_facts")
+    household = [c for c in _columns(con, "rules.household_facts") if c != "household_no"]
+    hh_cols = ", ".join(f"h.{c} AS hh_{c}" if c in person else f"h.{c}" for c in household)
+    con.execute(f"""CREATE OR REPLACE VIEW rules.v_person AS
+        SELECT p.*, {hh_cols}, s.eligible_codes, s.dbh, s.tkp, s.hard, s.hard_kid, s.warned
+        FROM rules.person_facts AS p
+        LEFT JOIN rules.household_facts AS h ON h.household_no = p.household_no
+        LEFT JOIN rules.person_status AS s ON s.id_number = p.id_number""")
+    con.execute("""CREATE OR REPLACE VIEW rules.v_household AS
+        SELECT h.*, s.receives, s.eligible_codes, s.dbh, s.tkp, s.hard, s.warned
+        FROM rules.household_facts AS h
+        LEFT JOIN rules.household_status AS s ON s.household_no = h.household_no""")
+    person_cols = [c for c in _columns(con, "rules.v_person") if c != "id_number"]
+    benefit = [c for c in _columns(con, "rules.benefit_facts") if c != "id_number"]
+    clash = set(benefit) & set(person_cols)
+    con.execute(f"""CREATE OR REPLACE VIEW rules.v_benefit AS
+        SELECT b.*, {', '.join(f'p.{c}' for c in person_cols if c not in clash)}
+        FROM rules.benefit_facts AS b
+        JOIN rules.v_person AS p ON p.id_number = b.id_number""")
+
+
+def _build_status(con, rules: list[Rule], built: set[str]) -> None:
+    """IN(p, X) for the codes decided so far, and the §2 terms that rest on them."""
+    eligible_person = [f"SELECT id_number, '{r.code}' AS code FROM {r.table}" for r in rules
+                       if r.kind == "discover" and r.code in built and r.target == "person"]
+    eligible_household = [f"SELECT household_no, '{r.code}' AS code FROM {r.table}" for r in rules
+                          if r.kind == "discover" and r.code in built and r.target == "household"]
+    warned = [f"SELECT household_no FROM {r.table}" for r in rules if r.kind == "warning" and r.code in built]
+    none_person = "SELECT NULL::VARCHAR AS id_number, NULL::VARCHAR AS code WHERE false"
+    none_household = "SELECT NULL::VARCHAR AS household_no, NULL::VARCHAR AS code WHERE false"
+    none_warned = "SELECT NULL::VARCHAR AS household_no WHERE false"
+    con.execute(f"""CREATE OR REPLACE TABLE rules.household_status AS
+        WITH eligible_h AS ({' UNION ALL '.join(eligible_household) or none_household}),
+        eligible_p AS ({' UNION ALL '.join(eligible_person) or none_person}),
+        warned AS ({' UNION ALL '.join(warned) or none_warned}),
+        members AS (
+            SELECT m.household_no, m.id_number, coalesce(f.receives, []) AS receives,
+                   coalesce((SELECT list(code) FROM eligible_p AS e WHERE e.id_number = m.id_number), [])
+                       AS eligible_codes
+            FROM rules.person_facts AS f
+            JOIN core.membership AS m ON m.id_number = f.id_number AND m.in_hh
+        ),
+        agg AS (
+            SELECT h.household_no,
+                   list_distinct(flatten(list(coalesce(m.receives, [])))) AS receives,
+                   list_distinct(list_concat(flatten(list(coalesce(m.eligible_codes, []))),
+                       coalesce((SELECT list(code) FROM eligible_h AS e WHERE e.household_no = h.household_no), [])))
+                       AS eligible_codes
+            FROM rules.household_facts AS h
+            LEFT JOIN members AS m ON m.household_no = h.household_no
+            GROUP BY h.household_no
+        )
+        SELECT a.household_no,
+               list_filter(a.receives, lambda x: x IS NOT NULL) AS receives,
+               list_filter(a.eligible_codes, lambda x: x IS NOT NULL) AS eligible_codes,
+               list_has_any(list_concat(a.receives, a.eligible_codes), ['DB_URBAN', 'DB_RURAL']) AS dbh,
+               list_has_any(list_concat(a.receives, a.eligible_codes), ['TK_URBAN', 'TK_RURAL']) AS tkp,
+               list_has_any(list_concat(a.receives, a.eligible_codes),
+                            ['DB_URBAN', 'DB_RURAL', 'TK_URBAN', 'TK_RURAL', 'DB_EDGE']) OR h.mon AS hard,
+               a.household_no IN (SELECT household_no FROM warned) AS warned
+        FROM agg AS a
+        JOIN rules.household_facts AS h ON h.household_no = a.household_no""")
+    con.execute(f"""CREATE OR REPLACE TABLE rules.person_status AS
+        WITH eligible_p AS ({' UNION ALL '.join(eligible_person) or none_person}),
+        codes AS (SELECT id_number, list(code ORDER BY code) AS codes FROM eligible_p GROUP BY id_number)
+        SELECT f.id_number,
+               f.receives,
+               coalesce(c.codes, []) AS eligible_codes,
+               coalesce(hs.dbh, false) AS dbh,
+               list_has_any(list_concat(f.receives, coalesce(c.codes, [])), ['TK_URBAN', 'TK_RURAL']) AS tkp,
+               coalesce(hs.hard, false) AS hard,
+               (f.minor OR f.student) AND (
+                   coalesce(hs.hard, false) OR f.dis OR f.parent_sev
+                   OR list_has_any(list_concat(f.receives, coalesce(c.codes, [])),
+                                   ['ORPHAN', 'FACT_UNSUPPORTED_CHILD', 'CHILD_DIFFICULTY'])) AS hard_kid,
+               coalesce(hs.warned, false) AS warned
+        FROM rules.person_facts AS f
+        LEFT JOIN codes AS c ON c.id_number = f.id_number
+        LEFT JOIN rules.household_status AS hs ON hs.household_no = f.household_no""")
+
+
+def _run_facts(con, sql_dir: Path = SQL_DIR) -> dict[str, int]:
+    counts = {}
+    for model in models_in_order("rules", sql_dir):
+        if model.name == "finding":
+            continue
+        try:
+            con.execute(build_sql(model))
+        except duckdb.Error as exc:
+            raise RuntimeError(f"model {model.path.relative_to(sql_dir.parent)} failed: {exc}") from exc
+        counts[model.table] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
+    return counts
+
+
+def _execute_rule(con, rule: Rule) -> int:
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {rule.table} AS\n{compile_rule(rule)}")
+    except duckdb.Error as exc:
+        raise RuleError(f"{rule.path.name}: the rule does not compile against the facts: {exc}") from None
+    return con.execute(f"SELECT count(*) FROM {rule.table}").fetchall()[0][0]
+
+
+def run_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path | None = None,
+              parameters_file: Path | None = None) -> dict[str, int]:
+    """Build every rules.* table, rules.finding last; returns row counts by table.
+
+    Reads ref.run, ref.parameter, core.* and labels.* (built before)."""
+    rules = list(_cached_rules(str(rules_dir or RULES_DIR), str(parameters_file) if parameters_file else None))
+    con.execute("CREATE SCHEMA IF NOT EXISTS rules")
+    for macro in MACROS:
+        con.execute(macro)
+    counts = _run_facts(con)
+    con.execute(f"CREATE OR REPLACE TABLE rules.param AS {param_table_sql(parameters_file)}")
+    built: set[str] = set()
+    _build_status(con, rules, built)
+    _create_views(con)
+    for stage in sorted({r.stage for r in rules}):
+        for rule in (r for r in rules if r.stage == stage):
+            counts[rule.table] = _execute_rule(con, rule)
+            built.add(rule.code)
+        _build_status(con, rules, built)
+    outputs = []
+    for rule in rules:
+        if rule.kind == "discover":
+            if not rule.discoverable:
+                continue
+            table = f"rules.discover_{rule.code.lower()}"
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{discover_sql(rule, rules)}")
+            counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            outputs.append(table)
+        else:
+            outputs.append(rule.table)
+    union = "\nUNION ALL BY NAME\n".join(f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM {t}" for t in outputs)
+    if not union:
+        union = ("SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS rule_code, NULL::VARCHAR AS policy_code, "
+                 "NULL::VARCHAR AS target, NULL::VARCHAR AS id_number, NULL::VARCHAR AS household_no, "
+                 "NULL::DECIMAL(14,2) AS amount, NULL::VARCHAR AS amount_period, NULL::INTEGER AS priority, "
+                 "NULL::VARCHAR AS time_limit, NULL::VARCHAR AS reason, NULL::VARCHAR AS evidence, "
+                 "NULL::VARCHAR AS facts_fingerprint WHERE false")
+    con.execute(f"CREATE OR REPLACE TABLE rules.rule_output AS\n{union}")
+    counts["rules.rule_output"] = con.execute("SELECT count(*) FROM rules.rule_output").fetchall()[0][0]
+    finding = next(m for m in models_in_order("rules") if m.name == "finding")
+    con.execute(build_sql(finding))
+    counts["rules.finding"] = con.execute("SELECT count(*) FROM rules.finding").fetchall()[0][0]
+    return counts
+
+
+# --- explain -----------------------------------------------------------------------
+
+def find_rule(code: str, rules_dir: Path | None = None) -> Rule:
+    rules = load_rules(rules_dir)
+    for rule in rules:
+        if rule.code == code.upper():
+            return rule
+    raise KeyError(f"no rule {code}; known: {', '.join(r.code for r in rules)}")
+
+
+def explain(code: str, on: date, rules_dir: Path | None = None, parameters_file: Path | None = None) -> str:
+    """A rule as the officer wrote it, its parameters in force on `on`, and the SQL it compiles to."""
+    rule = find_rule(code, rules_dir)
+    rules = load_rules(rules_dir)
+    in_force = {p["name"]: p for p in parameters_in_force(on, parameters_file)}
+    lines = [f"{rule.code}  {rule.name}",
+             f"  kind {rule.kind}; policy {rule.policy or '—'}; target {rule.target}"
+             + (f" (one item per {rule.over})" if rule.over == "benefit" else "")
+             + f"; priority {rule.priority.strip(chr(39))}; time limit {rule.time_limit.strip(chr(39))}",
+             f"  reference: {rule.reference}"]
+    if rule.kind == "discover":
+        lines.append(f"  catalogue #{rule.number}; discoverable {'Y' if rule.discoverable else 'N (information only)'}"
+                     f"; receipt {rule.receipt or '—'}")
+        if rule.exclusive_with:
+            lines.append(f"  exclusive with: {', '.join(rule.exclusive_with)}")
+    lines.append("  conditions (all must hold):")
+    for i, (cond, text) in enumerate(rule.conditions, start=1):
+        lines.append(f"    {i}. {text}    [{cond}]")
+    if rule.amount:
+        lines.append(f"  amount: {rule.amount} per {rule.period}")
+    lines.append(f"  reason: {rule.reason}")
+    lines.append(f"  evidence: source rows of {', '.join(rule.evidence)}")
+    lines.append(f"parameters in force on {on.isoformat()}:")
+    for name in rule.parameters():
+        p = in_force.get(name)
+        if p is None:
+            lines.append(f"  {name}: not in force on this date")
+        else:
+            value = p["text_value"] if p["value"] is None else f"{p['value']:g}"
+            lines.append(f"  {name} = {value} {p['unit']} (from {p['effective_from'].isoformat()}; {p['reference']})")
+    if not rule.parameters():
+        lines.append("  (none)")
+    lines.append("SQL:")
+    lines.append(f"CREATE OR REPLACE TABLE {rule.table} AS")
+    lines.append(compile_rule(rule) + ";")
+    if rule.kind == "discover" and rule.discoverable:
+        lines.append(f"-- DISCOVER findings: rules.discover_{rule.code.lower()}")
+        lines.append(discover_sql(rule, rules) + ";")
+    return "\n".join(lines)
