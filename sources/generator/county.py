@@ -17,6 +17,7 @@ from .facts import (cremations_from_register, draw_corrections, draw_disabilitie
                     draw_illnesses, draw_incomes, draw_monitoring, draw_settlements, draw_statuses, draw_students)
 from .model import County
 from .nights import plan_nights, plant_night_truth, write_drops
+from .oracle import evaluate
 from .places import build_places
 from .planted import plant_all
 from .quirks import UNUSABLE_ID_KINDS, damage
@@ -93,11 +94,15 @@ def _check_planted(county: County, stats: Stats) -> None:
         raise AssertionError(f"{len(missing)} eligible background children unpaid")
 
 
-def inert_people(county: County, stats: Stats, plans: list) -> np.ndarray:
+def inert_people(county: County, stats: Stats, plans: list, findings: pd.DataFrame | None = None) -> np.ndarray:
     """People whose rows may carry unrecoverable ID damage: nothing about them
-    or their household can make or hide a finding (no disability, illness,
-    prison, benefit, death, veteran or poor-worker file, not planted, not a
-    parent, not hard up, not dying in a later night)."""
+    or their household can make or hide a finding. Candidates have no
+    disability, illness, prison, benefit, death, veteran or poor-worker file,
+    are not planted, not a parent, not hard up, not dying in a later night, and
+    neither they nor any member of their household is in an oracle finding.
+    Then two counterfactuals run the oracle again as if every candidate's rows
+    had vanished: from all sources but gaj, and from gaj as well; the members of
+    a household whose findings change either way are not inert."""
     P, f = county.P, county.facts
     pf, hs = stats.person, stats.household
     ok = (P.tag == "").to_numpy() & ~P.locked.to_numpy() & ~P.dead.to_numpy()
@@ -116,6 +121,24 @@ def inert_people(county: County, stats: Stats, plans: list) -> np.ndarray:
     ok &= ~np.where(hid >= 0, bad_h[hsafe], False)
     for plan in plans:
         ok[plan.deceased + plan.deaths] = False
+    if findings is None:
+        return ok
+
+    def exclude(frame: pd.DataFrame) -> None:
+        ok[frame.pid.to_numpy()] = False
+        hh = frame.hid.to_numpy()
+        hh = np.unique(hh[hh >= 0])
+        ok[np.isin(hid, hh) & (hid >= 0)] = False
+
+    exclude(findings)
+    keys = ["kind", "rule_code", "policy_code", "target", "pid", "hid", "amount"]
+    base = findings[keys].astype(str)
+    drop = ok.copy()
+    for gaj in (False, True):
+        alt = evaluate(county, drop=drop, drop_gaj=drop if gaj else None)[keys].astype(str)
+        both = base.merge(alt, how="outer", indicator=True)
+        changed = both[both["_merge"] != "both"]
+        exclude(pd.DataFrame({"pid": changed.pid.astype(int).to_numpy(), "hid": changed.hid.astype(int).to_numpy()}))
     return ok
 
 
@@ -140,7 +163,8 @@ def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, 
     divisions = county.places.divisions()
     write_csv(out / "reference" / "divisions.csv", divisions[["code", "name", "township_code"]])
 
-    inert = inert_people(county, stats, plans)
+    oracle_rows = evaluate(county)
+    inert = inert_people(county, stats, plans, oracle_rows)
     fmt = Formatter(county)
     rng = ctx.rng("file_quirks")
     rate = ctx.quirk_rate
@@ -184,7 +208,7 @@ def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, 
     timings["drops"] = round(time.perf_counter() - t0, 2)
 
     truth = out / "truth"
-    findings = _findings_frame(county)
+    findings = _findings_frame(county, oracle_rows)
     write_csv(truth / "findings.csv", findings)
     dfx = pd.DataFrame(defects, columns=["file", "row", "column", "kind", "recoverable"])
     dfx = dfx.sort_values(["file", "row", "column", "kind"], kind="stable")
@@ -225,20 +249,51 @@ def _empty_yjj() -> pd.DataFrame:
                          "disaster_date": np.array([], dtype="datetime64[D]"), "loss_type": [], "estimated_loss": []})
 
 
-def _findings_frame(county: County) -> pd.DataFrame:
+def _findings_frame(county: County, oracle_rows: pd.DataFrame) -> pd.DataFrame:
+    """truth/findings.csv: the oracle's first-night findings, with the notes and
+    example tags of the cases planted for them, and the later nights' planted rows."""
     P, H = county.P, county.H
-    rows = []
+    first = county.ctx.date
+    planted = {}
     for t in county.truth:
+        if t.night == first:
+            planted[(t.kind, t.rule_code, t.policy_code, int(t.pid))] = t
+    rows = []
+    seen = set()
+    tags = H.tag.to_numpy(dtype=object)
+    for r in oracle_rows.itertuples(index=False):
+        key = (r.kind, r.rule_code, r.policy_code, int(r.pid))
+        seen.add(key)
+        t = planted.get(key)
+        hid = int(r.hid)
+        tag = tags[hid] if hid >= 0 else ""
+        example = tag if isinstance(tag, str) and tag[:1] == "E" and tag[1:].isdigit() else ""
+        rows.append({"night": first.isoformat(), "kind": r.kind, "rule_code": r.rule_code,
+                     "policy_code": r.policy_code, "target": r.target, "id_number": P.id.iat[int(r.pid)],
+                     "household_no": H.hh_no.iat[hid] if hid >= 0 else "", "amount": _amount_text(r.amount),
+                     "amount_period": r.amount_period if r.amount != "" else "",
+                     "example": example, "note": t.note if t is not None else r.note})
+    missing = sorted(set(planted) - seen)
+    if missing:
+        raise AssertionError(f"planted findings the oracle does not raise: {missing[:5]}")
+    for t in county.truth:
+        if t.night == first:
+            continue
         hid = int(P.hid.iat[t.pid])
-        amount = t.amount
-        if amount != "" and amount is not None:
-            amount = str(int(amount)) if float(amount).is_integer() else f"{float(amount):.2f}"
         night = t.night.isoformat() if hasattr(t.night, "isoformat") else str(t.night)
         rows.append({"night": night, "kind": t.kind, "rule_code": t.rule_code, "policy_code": t.policy_code,
                      "target": t.target, "id_number": P.id.iat[t.pid],
-                     "household_no": H.hh_no.iat[hid] if hid >= 0 else "", "amount": amount,
+                     "household_no": H.hh_no.iat[hid] if hid >= 0 else "", "amount": _amount_text(t.amount),
                      "amount_period": t.amount_period, "example": t.example, "note": t.note})
     df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     df["_ex"] = df.example.replace("", "~")
-    df = df.sort_values(["night", "_ex", "kind", "rule_code", "policy_code", "id_number"], kind="stable")
+    df = df.sort_values(["night", "_ex", "kind", "rule_code", "policy_code", "household_no", "id_number"],
+                        kind="stable")
     return df.drop(columns="_ex").reset_index(drop=True)
+
+
+def _amount_text(amount) -> str:
+    if amount == "" or amount is None:
+        return ""
+    a = float(amount)
+    return str(int(a)) if a.is_integer() else f"{a:.2f}"

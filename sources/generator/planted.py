@@ -118,7 +118,7 @@ class Planter:
         self.rsj(a, "灵活就业", "城乡居民", referrals=2, refusals=0)
         self.rsj(b, "未就业", "城乡居民", referrals=1, refusals=0)
         self.late.append(("student", (k, "高中", "国家助学金", TOWNSHIP_NAME["371426001"])))
-        c.plant(night, "review", "R_DB_VEHICLE", "DB_URBAN", a, 400, "month", "E3",
+        c.plant(night, "review", "R_DB_VEHICLE", "DB_URBAN", a, 1200, "month", "E3",
                 "小型轿车 正常 in a 城市低保 household (摩托车 exempt)")
 
         # E4: medical-bill warning.

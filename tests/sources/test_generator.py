@@ -388,7 +388,8 @@ def test_e2_to_e7_rows(home):
     assert got == sorted([
         ("E2", "review", "R_DECEASED_PAID", "TK_RURAL", "372422194002012018", "936"),
         ("E2", "review", "R_DECEASED_PAID", "HIGH_AGE", "372422194002012018", "100"),
-        ("E3", "review", "R_DB_VEHICLE", "DB_URBAN", "372422197805063015", "400"),
+        # The household's 城市低保 (3 x 400): a review carries the amount paid under the benefit reviewed.
+        ("E3", "review", "R_DB_VEHICLE", "DB_URBAN", "372422197805063015", "1200"),
         ("E4", "warning", "W_MED_POVERTY", "", "372422197210104017", ""),
         ("E5", "yellow", "Y_JOB_REFUSAL", "", "372422199002145016", ""),
         ("E7", "discover", "DISCOVER", "ELDER_CARE", "372422196208207012", "200"),
