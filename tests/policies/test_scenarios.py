@@ -569,6 +569,22 @@ def test_worked_examples_e1_to_e7_are_all_there():
     assert sorted(sc.example for sc in SCENARIOS if sc.example) == [f"E{i}" for i in range(1, 8)]
 
 
+def test_every_rule_has_a_positive_and_a_negative_scenario():
+    positive: dict[str, int] = {c: 0 for c in CATALOGUE}
+    negative: dict[str, int] = {c: 0 for c in CATALOGUE}
+    for sc in SCENARIOS:
+        if sc.example:
+            continue
+        pos, neg = scenario_codes(sc)
+        if sc.rule in pos:
+            positive[sc.rule] += 1
+        if sc.rule in neg:
+            negative[sc.rule] += 1
+    missing = [f"{c}: {positive[c]} positive, {negative[c]} negative"
+               for c in CATALOGUE if not positive[c] or not negative[c]]
+    assert not missing, "rules without both a positive and a negative scenario:\n" + "\n".join(missing)
+
+
 def test_scenarios_per_rule(capsys):
     """Not a check: the table of scenarios per rule and which of them run tonight."""
     implemented = implemented_codes()
