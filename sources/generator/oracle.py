@@ -564,6 +564,8 @@ class _Out:
         if not self.parts:
             return pd.DataFrame(columns=COLUMNS)
         df = pd.concat(self.parts, ignore_index=True)[COLUMNS]
+        # One item per (kind, rule, policy, target): R_EXCLUSIVE may name one benefit for two pairs.
+        df = df.drop_duplicates(["kind", "rule_code", "policy_code", "target", "pid", "hid"]).reset_index(drop=True)
         df["amount"] = [_money(a) for a in df.amount]
         return df
 

@@ -412,6 +412,301 @@ class Planter:
             c.plant(self.night, "discover", "DISCOVER", "ELDER_CARE", a, 200, "month", "",
                     "60+, disabled, spouse disabled in HH, PCI ≤ 2 × STD")
 
+    # --- one household or more for every other rule (policies.md §3-§6) -------------------
+    #
+    # Locked households (no random facts, no receipts from receipts.py, no quirks),
+    # each with exactly the rows its case needs. What they raise is what the
+    # oracle (oracle.py) finds in them; the comments say what the case is for.
+
+    def ybj(self, pid: int, visit: str, discharge: dt.date, oop: float, critical: bool = False,
+            crit_paid: float = 0.0, aid: float = 0.0, diagnosis: str = "肺炎") -> None:
+        total = round(oop * 3.0 + crit_paid + aid, 2)
+        self.c.fact("ybj_js", pid, visit_type=visit,
+                    admission_date=discharge - dt.timedelta(days=9 if visit == "住院" else 0),
+                    discharge_date=discharge, total_cost=total, insurance_paid=round(total - oop - crit_paid - aid, 2),
+                    critical_insurance_paid=crit_paid, medical_aid_paid=aid, out_of_pocket=oop,
+                    diagnosis=diagnosis, is_critical_illness="是" if critical else "否")
+
+    def income(self, pid: int, amount: float) -> None:
+        self.c.fact("swj_sr", pid, tax_year=self.ctx.tax_year, income=float(amount), tax_paid=0.0)
+
+    def student(self, pid: int, h: int, level: str, aid: str | None = None, **extra) -> None:
+        town = TOWNSHIP_NAME[self.c.households[h]["village"][:9]]
+        self.late.append(("student", (pid, level, aid, town, extra)))
+
+    def monitored(self, pid: int, h: int, htype: str = "脱贫户", cleared: str = "是", risk: str = "因病") -> None:
+        self.c.fact("xczx_jc", pid, hid=h, household_type=htype, risk_type=risk,
+                    identified_date=dt.date(2016, 10, 1) if htype == "脱贫户" else self.ago(200, 600),
+                    risk_cleared=cleared)
+
+    def rule_cases(self, k: int) -> None:
+        c, D = self.c, self.D
+        sfx = f"{k:02d}"
+        house = self.ctx.tax_year
+
+        # DB_RURAL: no earner of working age, a member ILL, little income.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 45)
+        b = c.person(h, "配偶", "女", 43)
+        self.rsj(a, "未就业", "城乡居民", referrals=1)
+        self.income(a, 6000)
+        c.fact("wjw_mb", b, disease="精神分裂症", registered_date=self.ago(400, 3000), management_status="在管")
+
+        # DB_URBAN with DIS_LIVING, DIS_NURSING, PENSION_PREMIUM and RENT_SUBSIDY (no home of their own).
+        h = c.household(self.village(True), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 50)
+        b = c.person(h, "配偶", "女", 48)
+        self.rsj(a, "灵活就业", "城乡居民", referrals=2)
+        self.rsj(b, "未就业", "未参保", referrals=1)
+        self.income(a, 9000)
+        self.clh(b, "肢体", "二级", self.ago(800, 3000))
+
+        # DB_EDGE; ELDER_ECON; a new job-seeker: W_UNEMPLOY_MON, EMPLOY_HARD, PUBLIC_JOB; MONITOR_AID.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 55)
+        b = c.person(h, "配偶", "女", 53)
+        m = c.person(h, "母亲", "女", 68)
+        self.rsj(a, "就业", "城乡居民")
+        self.income(a, 30000)
+        c.fact("wjw_mb", a, disease="尿毒症", registered_date=self.ago(400, 2000), management_status="在管")
+        c.fact("rsj_jy", b, employment_status="失业登记", unemployment_date=D(30), pension_type="城乡居民",
+               monthly_pension=np.nan, public_job="否", referrals=1, refusals=0)
+        self.rsj(m, "未就业", "城乡居民", pension=150.0)
+
+        # TK_RURAL: an old woman alone on a small pension.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "女", 72)
+        self.rsj(a, "未就业", "城乡居民", pension=150.0)
+        # TK_URBAN: a working-age man alone, 智力 三级 (nursing grade), no income; his own home.
+        h = c.household(self.village(True), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 45)
+        self.rsj(a, "未就业", "城乡居民", referrals=1)
+        self.clh(a, "智力", "三级", self.ago(800, 4000))
+        c.fact("bdc_dj", a, unit_no=f"371426001PL{sfx}001", usage="住宅", floor_area=62.0, registered_date=self.ago(800, 4000))
+
+        # TEMP_EXPENSE: two earners whose bills left them under the standard (no catastrophic spending).
+        h = c.household(self.village(True), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 40)
+        b = c.person(h, "配偶", "女", 38)
+        self.rsj(a, "就业", "城乡居民")
+        self.rsj(b, "就业", "城乡居民")
+        self.income(a, 30000)
+        self.income(b, 20000)
+        self.ybj(a, "住院", D(150), 15000.0)
+        self.ybj(a, "住院", D(260), 14000.0)
+
+        # A house collapsed ten days ago, a veteran's: W_DISASTER_HOUSE, TEMP_EMERGENCY, DISASTER_LIVING,
+        # VETERAN_HARDSHIP, MONITOR_AID.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 66)
+        c.person(h, "配偶", "女", 63)
+        c.fact("tyjr_yf", a, veteran_category="在乡复员军人", monthly_allowance=1000.0)
+        when = D(10)
+        c.fact("yjj_sz", a, disaster_no=f"ZQ{when:%Y%m%d}8{sfx}", disaster_type="火灾", disaster_date=when,
+               loss_type="房屋倒塌", estimated_loss=86000.0)
+
+        # W_EARNER_DEATH: the son died two weeks ago; his father and son are left with no earner
+        # (TEMP_EMERGENCY, MONITOR_AID).
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 70)
+        c.person(h, "子", "男", 38, status="死亡", change_date=D(10), death_date=D(14), cremation_date=D(12))
+        g = c.person(h, "孙子", "男", 10)
+        self.rsj(a, "未就业", "城乡居民", pension=200.0)
+        self.student(g, h, "小学")
+
+        # ORPHAN not yet paid (both parents dead; grandfather's pension above the edge): EDU_COMPULSORY too.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 70)
+        c.person(h, "子", "男", 42, status="死亡", change_date=self.ago(300, 900))
+        c.person(h, "儿媳", "女", 40, status="死亡", change_date=self.ago(300, 900))
+        g = c.person(h, "孙女", "女", 9)
+        self.rsj(a, "未就业", "职工", pension=2600.0)
+        self.student(g, h, "小学")
+
+        # CHILD_DIFFICULTY: a 城市低保 household whose boy is severely disabled (DIS_CHILD_REHAB,
+        # DIS_LIVING, DIS_NURSING, EDU_COMPULSORY); the father never referred (Y_NO_REFERRAL).
+        h = c.household(self.village(True), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 42)
+        b = c.person(h, "配偶", "女", 40)
+        kid = c.person(h, "子", "男", 12)
+        self.rsj(a, "未就业", "城乡居民", referrals=0)
+        self.rsj(b, "灵活就业", "城乡居民", referrals=2)
+        self.income(b, 12000)
+        self.clh(kid, "肢体", "二级", self.ago(400, 1500))
+        for p in (a, b, kid):
+            self.mzj(p, "城市低保", 567, self.ago(300, 900))
+        self.student(kid, h, "初中")
+        c.fact("bdc_dj", a, unit_no=f"371426001PL{sfx}002", usage="住宅", floor_area=58.0, registered_date=self.ago(800, 4000))
+
+        # HIGH_AGE not yet paid; the husband paid the wrong band (R_AMOUNT).
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 92)
+        b = c.person(h, "配偶", "女", 85)
+        self.rsj(a, "未就业", "职工", pension=2800.0)
+        self.rsj(b, "未就业", "职工", pension=2500.0)
+        self.mzj(a, "高龄津贴", 100, self.ago(400, 2000))
+
+        # A 农村低保 脱贫户 household's disabled freshman at a vocational college: COLLEGE_NEW_DB,
+        # EDU_COLLEGE, DIS_STUDENT, YULU.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 48)
+        b = c.person(h, "配偶", "女", 46)
+        kid = c.person(h, "子", "男", 18)
+        self.rsj(a, "未就业", "城乡居民", referrals=2)
+        self.rsj(b, "未就业", "城乡居民", referrals=1)
+        c.fact("wjw_mb", b, disease="尿毒症", registered_date=self.ago(400, 2000), management_status="在管")
+        self.clh(kid, "听力", "四级", self.ago(400, 1500))
+        for p in (a, b, kid):
+            self.mzj(p, "农村低保", 720, self.ago(300, 900))
+        self.monitored(a, h)
+        from .facts import school_year_start
+        self.c.fact("jtj_xs", kid, school_level="高校", grade="大一", school="德州职业技术学院",
+                    enrol_year=school_year_start(self.ctx), is_new_student="是", aid_programme="")
+
+        # A monitored household's pupils: EDU_PRESCHOOL, EDU_HIGHSCHOOL, EDU_VOC, YULU; the father a
+        # poor worker (UNION_POOR_WORKER); PCI under the standard (DB_RURAL).
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 44)
+        b = c.person(h, "配偶", "女", 40)
+        k1 = c.person(h, "女", "女", 4)
+        k2 = c.person(h, "子", "男", 16)
+        k3 = c.person(h, "女", "女", 16)
+        self.rsj(a, "就业", "职工")
+        self.rsj(b, "灵活就业", "城乡居民")
+        self.income(a, 40000)
+        self.monitored(a, h, "边缘易致贫户", "否", "因学")
+        self.student(k1, h, "学前")
+        self.student(k2, h, "高中")
+        self.student(k3, h, "中职")
+
+        # Medical aid due on a monitored household's bills: MED_INPATIENT, MED_OUTPATIENT_CHRONIC,
+        # MED_CRITICAL_TILT.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 58)
+        b = c.person(h, "配偶", "女", 56)
+        self.rsj(a, "未就业", "城乡居民")
+        self.rsj(b, "就业", "城乡居民")
+        self.income(b, 36000)
+        self.monitored(a, h, "脱贫不稳定户", "否", "因病")
+        self.ybj(a, "住院", D(20), 6000.0)
+        self.ybj(a, "门诊慢特病", D(15), 800.0)
+        self.ybj(a, "住院", D(200), 9500.0, critical=True, diagnosis="肝恶性肿瘤")
+
+        # MED_ILLNESS_POOR and W_MED_POVERTY (TEMP_EXPENSE too): a town couple, the wife's cancer bills.
+        h = c.household(self.village(True), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 50)
+        b = c.person(h, "配偶", "女", 48)
+        self.rsj(a, "就业", "城乡居民")
+        self.rsj(b, "未就业", "城乡居民")
+        self.income(a, 40000)
+        self.ybj(b, "住院", D(100), 16000.0, critical=True, crit_paid=9000.0, diagnosis="乳腺恶性肿瘤")
+        self.ybj(b, "住院", D(250), 16000.0, critical=True, crit_paid=9000.0, diagnosis="乳腺恶性肿瘤")
+        c.fact("bdc_dj", a, unit_no=f"371426002PL{sfx}003", usage="住宅", floor_area=88.0, registered_date=self.ago(800, 4000))
+
+        # HOUSING_RURAL_RENO: a D-grade house of a couple, the husband blind (一级, paid his nursing allowance).
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 66)
+        b = c.person(h, "配偶", "女", 64)
+        self.rsj(a, "未就业", "职工", pension=2500.0)
+        self.rsj(b, "未就业", "城乡居民", pension=200.0)
+        self.clh(a, "视力", "一级", self.ago(800, 4000))
+        self.mzj(a, "重度残疾人护理补贴", 200, self.ago(300, 900))
+        c.fact("zjj_zf", a, hid=h, house_safety_grade="D", assessment_date=self.ago(60, 300), public_rental="否",
+               rent_subsidy="否")
+
+        # R_JAIL_PAID: the husband in prison still paid 农村低保.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 40)
+        b = c.person(h, "配偶", "女", 38)
+        self.c.fact("sfj_jz", a, correction_type="服刑", start_date=self.ago(300, 600), end_date=D(-800))
+        self.rsj(b, "灵活就业", "城乡居民", referrals=1)
+        self.income(b, 4000)
+        c.fact("wjw_mb", b, disease="双相情感障碍", registered_date=self.ago(400, 2000), management_status="在管")
+        for p in (a, b):
+            self.mzj(p, "农村低保", 387, self.ago(300, 900))
+
+        # R_MOVED_PAID: moved away, still paid 困难残疾人生活补贴.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 60, status="迁出", change_date=D(60))
+        b = c.person(h, "配偶", "女", 58)
+        self.clh(a, "肢体", "三级", self.ago(800, 4000))
+        self.mzj(a, "困难残疾人生活补贴", 150, self.ago(300, 900))
+        self.rsj(b, "就业", "城乡居民")
+        self.income(b, 30000)
+
+        # A 城市低保 household grown rich: R_DB_INCOME, R_DB_BUSINESS, R_DB_GJJ, R_DB_PROPERTY, R_DEBTOR_DB.
+        h = c.household(self.village(True), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 45)
+        b = c.person(h, "配偶", "女", 43)
+        self.rsj(a, "就业", "职工")
+        self.rsj(b, "未就业", "城乡居民", referrals=1)
+        self.income(a, 60000)
+        for p in (a, b):
+            self.mzj(p, "城市低保", 300, self.ago(400, 900))
+        from .idnum import uscc
+        c.fact("scjg_zt", a, credit_code=uscc("92371426", f"MP{k:06d}"), entity_name=f"平原县城关建材经营部{sfx}",
+               registered_capital_wan=50.0, established_date=self.ago(300, 900), registration_status="存续")
+        last = (np.datetime64(self.ctx.extract, "M") - np.timedelta64(1, "M")).astype("datetime64[D]")
+        c.fact("gjj_jc", a, employer="平原县城市建设投资有限公司", contribution_base=4200.0, fund_status="正常",
+               last_paid_month=last)
+        for j in (4, 5):
+            c.fact("bdc_dj", a, unit_no=f"371426001PL{sfx}00{j}", usage="住宅", floor_area=96.0,
+                   registered_date=self.ago(300, 2000))
+        c.fact("fy_sxr", a, case_no=f"（{self.ctx.date.year - 1}）鲁1426执{9100 + k}号", filed_date=self.ago(100, 300),
+               performance="未履行")
+
+        # One old woman paid everything: R_DB_TK, R_TK_DIS_LIVING, R_EXCLUSIVE, R_DIS_CERT, R_AMOUNT.
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "女", 75)
+        self.rsj(a, "未就业", "城乡居民", pension=150.0)
+        self.mzj(a, "农村低保", 570, self.ago(300, 900))
+        self.mzj(a, "农村特困", 936, self.ago(300, 900))
+        self.mzj(a, "困难残疾人生活补贴", 150, self.ago(300, 900))
+        self.mzj(a, "经济困难老年人补贴", 80, self.ago(300, 900))
+
+        # A child paid 孤儿 and 事实无人抚养儿童 though the father's term ended (R_ORPHAN_FUC,
+        # R_FUC_LAPSED); the elder brother, 19 and out of school, still paid 困境儿童 (R_CHILD_AGED_OUT).
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 45)
+        b = c.person(h, "配偶", "女", 43)
+        k1 = c.person(h, "子", "男", 19)
+        k2 = c.person(h, "女", "女", 12)
+        self.c.fact("sfj_jz", a, correction_type="服刑", start_date=self.ago(2000, 2500), end_date=D(200))
+        self.rsj(a, "就业", "城乡居民")
+        self.rsj(b, "就业", "城乡居民")
+        self.rsj(k1, "就业", "城乡居民")
+        self.income(b, 30000)
+        self.income(a, 20000)
+        self.mzj(k2, "孤儿", 1380, self.ago(400, 900))
+        self.mzj(k2, "事实无人抚养儿童", 920, self.ago(400, 900))
+        self.mzj(k1, "困境儿童", 500, self.ago(1000, 1500))
+        self.student(k2, h, "初中", "义务教育生活补助")
+
+        # W_DROPOUT: a 农村低保 household's boy of ten not at school (MONITOR_AID); near-miss of FUC
+        # (one parent SEV, the other healthy).
+        h = c.household(self.village(False), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 38)
+        b = c.person(h, "配偶", "女", 36)
+        kid = c.person(h, "子", "男", 10)
+        self.rsj(a, "未就业", "城乡居民")
+        self.rsj(b, "灵活就业", "城乡居民", referrals=1)
+        self.income(b, 8000)
+        self.clh(a, "肢体", "一级", self.ago(800, 3000))
+        for p in (a, b, kid):
+            self.mzj(p, "农村低保", 498, self.ago(300, 900))
+        self.mzj(a, "困难残疾人生活补贴", 150, self.ago(300, 900))
+        self.mzj(a, "重度残疾人护理补贴", 200, self.ago(300, 900))
+
+        # W_NEW_SEVERE_DIS: a certificate 二级 issued a month ago in a household nobody helps (DIS_NURSING).
+        h = c.household(self.village(True), "RULE", locked=True)
+        a = c.person(h, "户主", "男", 52)
+        b = c.person(h, "配偶", "女", 50)
+        self.rsj(a, "就业", "职工")
+        self.rsj(b, "未就业", "城乡居民")
+        self.income(a, 60000)
+        self.clh(b, "肢体", "二级", D(30))
+        c.fact("bdc_dj", a, unit_no=f"371426001PL{sfx}006", usage="住宅", floor_area=102.0, registered_date=self.ago(800, 4000))
+
     # --- near-misses: no truth rows ------------------------------------------------
 
     def near_misses(self, n: int) -> None:
@@ -458,7 +753,7 @@ class Planter:
         for kind, data in self.late:
             if kind != "student":
                 continue
-            pid, level, aid, town = data
+            pid, level, aid, town, *extra = data
             birth = np.array([P.birth.iat[pid]], dtype="datetime64[D]")
             sa = int(school_age(self.ctx, birth)[0])
             lvl = level or _level_for(sa)
@@ -467,6 +762,8 @@ class Planter:
             row = student_row(self.ctx, lvl, sa, town, self.rng)
             if aid is not None:
                 row["aid_programme"] = aid
+            if extra:
+                row.update(extra[0])
             c.fact("jtj_xs", pid, **row)
 
     def finish_after_receipts(self) -> None:
@@ -513,4 +810,6 @@ def plant_all(county: County) -> Planter:
     p.deceased_cases(max(5, round(people / 2000)))
     p.other_cases(max(2, people // 20000))
     p.near_misses(max(1, round(people / 6000)))
+    for k in range(max(1, people // 100_000)):
+        p.rule_cases(k)
     return p
