@@ -1040,3 +1040,212 @@ def test_deliver_moves_a_night_into_the_inbox(home, tmp_path):
     (copy / "drops" / "2026-03-17" / "feedback" / "371426105_王杲铺镇.csv").write_text("x", encoding="utf-8")
     moved = deliver(copy, dt.date(2026, 3, 17))
     assert copy / "inbox" / "feedback" / "371426105_王杲铺镇.csv" in moved
+
+
+# --- the oracle of the first night's findings (sources/generator/oracle.py) ------------------------
+
+DISCOVERABLE = (  # policies.md §3, disc Y
+    "DB_URBAN", "DB_RURAL", "DB_EDGE", "TK_URBAN", "TK_RURAL", "TEMP_EXPENSE", "TEMP_EMERGENCY", "ORPHAN",
+    "FACT_UNSUPPORTED_CHILD", "CHILD_DIFFICULTY", "HIGH_AGE", "ELDER_ECON", "ELDER_CARE", "COLLEGE_NEW_DB",
+    "DIS_LIVING", "DIS_NURSING", "DIS_CHILD_REHAB", "DIS_STUDENT", "MED_INPATIENT", "MED_OUTPATIENT_CHRONIC",
+    "MED_CRITICAL_TILT", "MED_ILLNESS_POOR", "EDU_PRESCHOOL", "EDU_COMPULSORY", "EDU_HIGHSCHOOL", "EDU_VOC",
+    "EDU_COLLEGE", "YULU", "PENSION_PREMIUM", "PUBLIC_JOB", "EMPLOY_HARD", "HOUSING_RURAL_RENO", "RENT_SUBSIDY",
+    "MONITOR_AID", "UNION_POOR_WORKER", "VETERAN_HARDSHIP", "DISASTER_LIVING")
+RULES = (  # policies.md §4-§6
+    "R_DECEASED_PAID", "R_JAIL_PAID", "R_MOVED_PAID", "R_DB_VEHICLE", "R_DB_PROPERTY", "R_DB_BUSINESS", "R_DB_GJJ",
+    "R_DB_INCOME", "R_DB_TK", "R_ORPHAN_FUC", "R_TK_DIS_LIVING", "R_EXCLUSIVE", "R_CHILD_AGED_OUT", "R_FUC_LAPSED",
+    "R_DIS_CERT", "R_DEBTOR_DB", "R_AMOUNT", "W_MED_POVERTY", "W_DISASTER_HOUSE", "W_EARNER_DEATH", "W_UNEMPLOY_MON",
+    "W_DROPOUT", "W_NEW_SEVERE_DIS", "Y_JOB_REFUSAL", "Y_NO_REFERRAL")
+KIND_OF = {"R": "review", "W": "warning", "Y": "yellow"}
+
+
+def test_oracle_knows_every_rule_of_the_manual():
+    from sources.generator import oracle
+    assert len(DISCOVERABLE) == 37 and set(DISCOVERABLE) == set(oracle.DISCOVERABLE)
+    assert set(RULES) == set(oracle.REVIEW_RULES + oracle.WARNING_RULES + oracle.YELLOW_RULES)
+
+
+def test_every_rule_has_a_first_night_finding(home):
+    first = [t for t in truth(home, "findings.csv") if t["night"] == D.isoformat()]
+    counts = Counter(("DISCOVER " + t["policy_code"]) if t["rule_code"] == "DISCOVER" else t["rule_code"] for t in first)
+    for code in [f"DISCOVER {c}" for c in DISCOVERABLE] + list(RULES):
+        print(f"{code:40s} {counts.get(code, 0):5d}")
+    assert not [c for c in DISCOVERABLE if counts.get(f"DISCOVER {c}", 0) == 0]
+    assert not [r for r in RULES if counts.get(r, 0) == 0]
+    for t in first:
+        if t["rule_code"] == "DISCOVER":
+            assert t["kind"] == "discover" and t["policy_code"] in DISCOVERABLE
+        else:
+            assert t["kind"] == KIND_OF[t["rule_code"][0]] and t["rule_code"] in RULES
+            if t["kind"] in ("warning", "yellow"):
+                assert (t["policy_code"], t["amount"], t["amount_period"]) == ("", "", "")
+        assert t["target"] in ("person", "household")
+    keys = [(t["kind"], t["rule_code"], t["policy_code"], t["target"], t["id_number"], t["household_no"]) for t in first]
+    assert len(keys) == len(set(keys))  # one item per (kind, rule, policy, target)
+
+
+def test_examples_raise_exactly_what_section_7_says(home):
+    gaj = {normalise_id(r["id_number"]): r for r in read_source(inbox(home, "gaj_hjrk"))}
+    e_households = {gaj[i]["household_no"] for i in E_PEOPLE}
+    assert len(e_households) == 7
+    got = sorted((t["example"], t["kind"], t["rule_code"], t["policy_code"], t["target"], t["id_number"], t["amount"],
+                  t["amount_period"]) for t in truth(home, "findings.csv")
+                 if t["household_no"] in e_households or t["id_number"] in E_PEOPLE)
+    assert got == sorted([
+        ("E1", "discover", "DISCOVER", "FACT_UNSUPPORTED_CHILD", "person", "371426201506201039", "920", "month"),
+        ("E1", "discover", "DISCOVER", "FACT_UNSUPPORTED_CHILD", "person", "371426201911081042", "920", "month"),
+        ("E2", "review", "R_DECEASED_PAID", "TK_RURAL", "person", "372422194002012018", "936", "month"),
+        ("E2", "review", "R_DECEASED_PAID", "HIGH_AGE", "person", "372422194002012018", "100", "month"),
+        ("E3", "review", "R_DB_VEHICLE", "DB_URBAN", "person", "372422197805063015", "1200", "month"),
+        ("E4", "warning", "W_MED_POVERTY", "", "person", "372422197210104017", "", ""),
+        ("E5", "yellow", "Y_JOB_REFUSAL", "", "person", "372422199002145016", "", ""),
+        ("E7", "discover", "DISCOVER", "ELDER_CARE", "person", "372422196208207012", "200", "month"),
+    ])
+
+
+def test_household_findings_name_the_head(home):
+    gaj = {normalise_id(r["id_number"]): r for r in read_source(inbox(home, "gaj_hjrk"))}
+    rows = [t for t in truth(home, "findings.csv") if t["target"] == "household"]
+    assert {t["policy_code"] for t in rows} >= {"DB_URBAN", "DB_RURAL", "TEMP_EXPENSE", "DISASTER_LIVING"}
+    for t in rows:
+        p = gaj[t["id_number"]]
+        assert (p["household_no"], p["relation_to_head"]) == (t["household_no"], "户主"), t
+
+
+# Hand-made counties for the oracle's definitions.
+
+class _Tiny:
+    """A county of a few households written by hand: people as (household, 与户主关系, age, sex, status)."""
+
+    def __init__(self, people, villages, facts=None, day=D):
+        from sources.generator.context import Ctx
+        from sources.generator.idnum import id_check_digit
+        import numpy as np
+        import pandas as pd
+        self.ctx = Ctx(date=day, seed=0, people=100)
+        ids, births = [], []
+        for k, (h, rel, age, sex, status) in enumerate(people):
+            b = dt.date(day.year - age - 1, 12, 1) if (day.month, day.day) < (12, 1) else dt.date(day.year - age, 12, 1)
+            first17 = f"371426{b:%Y%m%d}{k % 50:02d}{1 if sex == '男' else 2}"
+            ids.append(first17 + id_check_digit(first17))
+            births.append(np.datetime64(b, "D"))
+        self.P = pd.DataFrame({
+            "pid": range(len(people)), "hid": [p[0] for p in people], "rel": [p[1] for p in people],
+            "sex": [p[3] for p in people], "age": [p[2] for p in people], "id": ids,
+            "birth": np.array(births, dtype="datetime64[D]"), "status": [p[4] for p in people],
+            "change_date": np.array([np.datetime64(day - dt.timedelta(days=400), "D") if p[4] != "正常"
+                                     else np.datetime64("NaT") for p in people], dtype="datetime64[D]"),
+            "in_gaj": True, "tag": "", "locked": False})
+        self.H = pd.DataFrame({"hid": range(len(villages)), "village": villages,
+                               "hh_no": [f"{k:010d}" for k in range(len(villages))], "tag": ""})
+        self.facts = {k: pd.DataFrame(v) for k, v in (facts or {}).items()}
+        for df in self.facts.values():
+            for col in df.columns:
+                if col.endswith("_date") or col.endswith("_month"):
+                    df[col] = pd.to_datetime(df[col]).to_numpy().astype("datetime64[D]")
+
+
+RURAL, URBAN = "371426105213", "371426001012"
+
+
+def _facts(county):
+    from sources.generator.oracle import Facts
+    return Facts(county)
+
+
+def test_oracle_parents_of_a_child():
+    c = _Tiny([(0, "户主", 40, "男", "正常"), (0, "配偶", 38, "女", "死亡"), (0, "长子", 10, "男", "正常"),
+               (1, "户主", 70, "男", "正常"), (1, "子", 40, "男", "迁出"), (1, "儿媳", 38, "女", "正常"),
+               (1, "孙女", 8, "女", "正常"),
+               (2, "户主", 70, "男", "正常"), (2, "子", 40, "男", "正常"), (2, "女", 36, "女", "正常"),
+               (2, "儿媳", 38, "女", "正常"), (2, "孙子", 8, "男", "正常"),
+               (3, "户主", 35, "女", "正常"), (3, "女", 9, "女", "正常")],
+              [RURAL, RURAL, RURAL, RURAL])
+    F = _facts(c)
+    assert (F.p1[2], F.p2[2]) == (0, 1)          # rows of any status: the dead mother counts
+    assert (F.p1[6], F.p2[6]) == (4, 5)          # grandchild: the only 子女 row (moved out) + the only 儿媳
+    assert (F.p1[11], F.p2[11]) == (-1, -1)      # two 子女 rows: not resolved ([HV])
+    assert (F.p1[13], F.p2[13]) == (-1, -1)      # one parent found: not resolved
+    assert F.spouse[0] == 1 and F.spouse[1] == 0 and F.spouse[2] == -1
+
+
+def test_oracle_n_leaves_out_jail_and_the_dead():
+    c = _Tiny([(0, "户主", 40, "男", "正常"), (0, "配偶", 38, "女", "正常"), (0, "子", 10, "男", "正常"),
+               (1, "户主", 66, "女", "正常"), (1, "子", 40, "男", "正常"), (1, "女", 35, "女", "死亡")],
+              [RURAL, RURAL],
+              {"sfj_jz": {"pid": [0, 4, 2], "correction_type": ["服刑", "服刑", "社区矫正"],
+                          "start_date": ["2025-01-01", "2024-01-01", "2025-06-01"],
+                          "end_date": [None, "2027-01-01", None]},
+               "rsj_jy": {"pid": [3], "employment_status": ["未就业"], "unemployment_date": [None],
+                          "pension_type": ["城乡居民"], "monthly_pension": [150.0], "public_job": ["否"],
+                          "referrals": [0], "refusals": [0]}})
+    F = _facts(c)
+    assert list(F.h_members) == [3, 2] and list(F.h_n) == [2, 1]
+    assert F.jail[0] and F.jail[4] and not F.jail[2]
+    # The mother whose only co-resident is in prison lives alone: 特困 if poor (policies.md §2, last clarification).
+    from sources.generator.oracle import evaluate
+    found = evaluate(c)
+    assert {(r.rule_code, r.policy_code, r.pid) for r in found.itertuples()} >= {("DISCOVER", "TK_RURAL", 3)}
+
+
+def test_oracle_pci_apci_from_latest_tax_year_pensions_and_bills():
+    c = _Tiny([(0, "户主", 50, "男", "正常"), (0, "配偶", 62, "女", "正常"), (0, "子", 20, "男", "正常")],
+              [URBAN],
+              {"swj_sr": {"pid": [0, 0, 2], "tax_year": [2025, 2024, 2024], "income": [24000.0, 90000.0, 50000.0]},
+               "rsj_jy": {"pid": [1], "employment_status": ["未就业"], "unemployment_date": [None],
+                          "pension_type": ["城乡居民"], "monthly_pension": [200.0], "public_job": ["否"],
+                          "referrals": [0], "refusals": [0]},
+               "tyjr_yf": {"pid": [0], "monthly_allowance": [100.0]},
+               "ybj_js": {"pid": [1, 1, 1], "visit_type": ["住院", "门诊", "住院"],
+                          "admission_date": ["2025-10-01", "2026-02-01", "2025-01-01"],
+                          "discharge_date": ["2025-10-10", None, "2025-03-10"],
+                          "critical_insurance_paid": [0.0, 0.0, 0.0], "medical_aid_paid": [0.0, 0.0, 0.0],
+                          "out_of_pocket": [6000.0, 300.0, 9000.0], "is_critical_illness": ["否", "否", "否"]}})
+    F = _facts(c)
+    inc = 24000 + 12 * 200 + 12 * 100          # only the latest 所属年度 (2025) counts
+    assert F.h_inc[0] == inc
+    assert F.oop[1] == 6300.0                 # 2025-03-10 is outside (D - 365, D]
+    assert F.h_pci[0] == pytest.approx(inc / 12 / 3)
+    assert F.h_apci[0] == pytest.approx((inc - 6300) / 12 / 3)
+
+
+def test_oracle_asset_ok_clauses():
+    people = [(h, "户主", 45, "男", "正常") for h in range(7)]
+    last = "2026-02-01"
+    c = _Tiny(people, [URBAN] * 7, {
+        "cgs_cl": {"pid": [0, 1, 1], "vehicle_type": ["摩托车", "小型轿车", "三轮汽车"], "status": ["正常", "报废", "正常"]},
+        "bdc_dj": {"pid": [2, 2, 3, 4], "usage": ["住宅", "住宅", "商业", "住宅"]},
+        "scjg_zt": {"pid": [5, 4], "registration_status": ["存续", "注销"], "registered_capital_wan": [10.0, 500.0]},
+        "gjj_jc": {"pid": [6, 0], "fund_status": ["正常", "正常"], "contribution_base": [1801.0, 1801.0],
+                   "last_paid_month": [last, "2025-06-01"]},
+    })
+    F = _facts(c)
+    # 0: exempt motorcycle, lapsed fund; 1: scrapped car; 4: one home, a cancelled firm.
+    assert list(F.h_asset_ok) == [True, True, False, False, True, False, False]
+
+
+def test_oracle_mark_and_hard():
+    from sources.generator.oracle import evaluate
+    emp = {"pid": [0, 2, 4], "employment_status": ["就业", "未就业", "灵活就业"], "unemployment_date": [None] * 3,
+           "pension_type": ["城乡居民"] * 3, "monthly_pension": [float("nan")] * 3, "public_job": ["否"] * 3,
+           "referrals": [1] * 3, "refusals": [0] * 3}
+    c = _Tiny([(0, "户主", 40, "男", "正常"), (0, "配偶", 38, "女", "正常"),     # an earner: no MARK
+               (1, "户主", 40, "男", "正常"), (1, "子", 9, "男", "正常"),        # nobody of working age earns
+               (2, "户主", 40, "男", "正常"), (2, "配偶", 38, "女", "正常"),     # earner, but the wife SEV
+               (3, "户主", 70, "男", "正常"),                                   # nobody of working age, 脱贫户
+               (4, "户主", 70, "男", "正常")],                                  # old, nothing: no MARK
+              [RURAL] * 5,
+              {"rsj_jy": emp,
+               "clh_cjr": {"pid": [5], "disability_type": ["肢体"], "disability_grade": ["二级"],
+                           "issue_date": ["2015-01-01"], "cert_status": ["有效"]},
+               "xczx_jc": {"pid": [6], "household_type": ["脱贫户"], "risk_cleared": ["是"]},
+               "swj_sr": {"pid": [0, 4, 7], "tax_year": [2025] * 3, "income": [30000.0, 20000.0, 30000.0]}})
+    F = _facts(c)
+    assert list(F.h_mark) == [False, True, True, True, False] and list(F.h_mon) == [False, False, False, True, False]
+    found = evaluate(c)
+    got = {(r.rule_code, r.policy_code, r.pid) for r in found.itertuples()}
+    # Household 1 is eligible for 低保 (PCI 0, MARK): HARD, so its boy of nine with no school row is a dropout.
+    assert ("DISCOVER", "DB_RURAL", 2) in got and ("W_DROPOUT", "", 3) in got
+    # Household 2: PCI 833 within the edge band and MARK: DB_EDGE, HARD, DIS_LIVING for the wife (SEV).
+    assert ("DISCOVER", "DB_EDGE", 4) in got and ("DISCOVER", "DIS_LIVING", 5) in got
+    assert not {g for g in got if g[2] in (0, 1, 7)}
