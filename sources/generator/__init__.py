@@ -16,7 +16,9 @@
   household_no,amount,amount_period,example,note), `truth/defects.csv`
   (file,row,column,kind,recoverable; kinds in quirks.py) and
   `truth/deliveries.csv` (night,file,kind; kind normal / late / repeat /
-  wrong_<reason>). Truth is recorded as things are planted.
+  wrong_<reason>). The first night's findings are every finding of
+  policies.md on the clean facts, by the oracle of oracle.py (whose docstring
+  lists how each rule is read); later nights' rows are recorded as planted.
 - the first night's register, computed from the deliveries as written
   (truth.py, whose docstring holds the rules): `truth/people.csv`
   (id_number,household_no,in_household_register,life_status),
@@ -28,8 +30,9 @@
 The same arguments give byte-identical files. `generate` returns a small dict
 of counts (no personal data). Modules: population.py (people, households,
 IDs), facts.py (background facts), planted.py (E1-E7 and planted cases),
-receipts.py (who 民政 pays), assets.py, tables.py / quirks.py / writers.py
-(files), truth.py (the register's truth), nights.py (drops), deliver.py.
+receipts.py (who 民政 pays), oracle.py (the findings' truth), assets.py,
+tables.py / quirks.py / writers.py (files), truth.py (the register's truth), nights.py
+(drops), deliver.py.
 """
 from .county import generate
 from .deliver import deliver

@@ -123,6 +123,17 @@ pipeline's engine):
     yellow items only HH members. Y_*: the person RCV DB_* and not JAIL.
 16. W_EARNER_DEATH: the dead person's gaj row is in h; WA by age on D.
     W_NEW_SEVERE_DIS: a valid 一级/二级 certificate issued in the last 90 days.
+17. MED_INPATIENT / MED_OUTPATIENT_CHRONIC are not blocked by a "received"
+    MED_ILLNESS_POOR (its receipt, aid on a settlement, cannot be told from
+    theirs); both candidates: the greedy choice of the higher amount.
+18. Household items name the 户主 row of h whatever its status (a dead head
+    included); planted cases keep their head alive.
+19. parents(c) of a child of the head: all 户主 and 配偶 rows, resolved when
+    there are exactly two of them together. FC(q) is read on the parent's
+    rows whatever q's life status (a DEAD parent with a valid 一级 certificate
+    is FC too).
+20. R_DB_TK, R_JAIL_PAID, R_MOVED_PAID, R_DECEASED_PAID name each received
+    code separately (DB_URBAN / DB_RURAL, TK_URBAN / TK_RURAL).
 """
 from __future__ import annotations
 
@@ -604,7 +615,7 @@ def evaluate(county, drop: np.ndarray | None = None, drop_gaj: np.ndarray | None
     alone_p = F.per_person(F.h_n == 1)
     mon_p = F.per_person(F.h_mon)
     mark_p = F.per_person(F.h_mark)
-    rcv, paid = F.rcv, F.paid
+    rcv = F.rcv
     cand: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # person DISCOVER candidates: mask, amount, period
     tk_code = np.where(urban_p, "TK_URBAN", "TK_RURAL")
 
@@ -864,11 +875,8 @@ def _resolve(cand: dict, n: int) -> dict:
 def _reviews(F: Facts, out: _Out, pci2, fuc_holds, orphan_holds, rental, subsidy) -> None:
     n = F.n
     mz = F.mz
-    D = F.D
     mp = mz.pid.to_numpy()
     pol = F.mz_policy
-    amt = mz.monthly_amount.to_numpy(float)
-    started = mz.start_month.to_numpy().astype("datetime64[D]") <= D
     rcv, paid = F.rcv, F.paid
     codes = sorted(set(CATEGORY_POLICY.values()))
 

@@ -1,8 +1,11 @@
 """What the generator plants: the worked examples E1-E7 of policies.md §7,
 more cases of the scored rules, a few of the other rules, and near-misses.
 
-Truth is written here, as each case is planted, never computed by running
-rules. Worked-example households are `locked`: their rows are exactly as §7
+The first night's truth is computed by the oracle (oracle.py) from the facts;
+the truth rows recorded here as each case is planted are a check on it (each
+must be found, county.py) and give the findings their notes; later nights'
+rows are recorded here only. `rule_cases` plants locked households so that
+every rule of policies.md has a case on the first night. Worked-example households are `locked`: their rows are exactly as §7
 writes them (no random facts, no receipts from receipts.py, no quirks).
 Other planted households get exactly the facts their case needs; receipts.py
 then pays them what they are entitled to, except the planted finding itself
@@ -442,7 +445,6 @@ class Planter:
     def rule_cases(self, k: int) -> None:
         c, D = self.c, self.D
         sfx = f"{k:02d}"
-        house = self.ctx.tax_year
 
         # DB_RURAL: no earner of working age, a member ILL, little income.
         h = c.household(self.village(False), "RULE", locked=True)
