@@ -173,6 +173,80 @@ def status(home: Path = typer.Option(DEFAULT_HOME, help="home folder")) -> None:
     render_status(home, out)
 
 
+rules_app = typer.Typer(no_args_is_help=True, help="The policy rules (policies/rules/*.yaml).")
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("explain")
+def rules_explain(code: str = typer.Argument(..., help="rule code, e.g. FACT_UNSUPPORTED_CHILD"),
+                  on: Optional[str] = typer.Option(None, "--date", help="date of the parameters (default today)")
+                  ) -> None:
+    """Print a rule, its parameters in force on a date, and the SQL it compiles to."""
+    from transforms.rules import RuleError, explain
+
+    d = parse_date(on)
+    try:
+        text = explain(code, d)
+    except (KeyError, RuleError) as exc:
+        raise UserError(str(exc).strip("'\"")) from None
+    out.print(text, markup=False, highlight=False)
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """Every rule with its kind, policy, target and name."""
+    from transforms.rules import RuleError, load_rules
+
+    try:
+        rules = load_rules()
+    except RuleError as exc:
+        raise UserError(str(exc)) from None
+    for r in rules:
+        out.print(f"{r.code:<26} {r.kind:<9} {r.target:<10} {r.name}", markup=False, highlight=False)
+
+
+@app.command()
+def simulate(settings: list[str] = typer.Option(..., "--set", help="NAME=VALUE, repeatable"),
+             home: Path = typer.Option(DEFAULT_HOME, help="home folder whose warehouse to read (never written)"),
+             on: Optional[str] = typer.Option(None, "--date", help="date (default: the warehouse's last night)")
+             ) -> None:
+    """What if parameters changed: who becomes eligible or stops, by township, and the monthly cost."""
+    from transforms.rules import parse_setting
+    from transforms.rules import simulate as run_simulation
+    from transforms.status import rows_table
+
+    warehouse = home / "warehouse.duckdb"
+    if not warehouse.exists():
+        raise UserError(f"{home} has no warehouse.duckdb: run `datapool nightly --home {home}` first")
+    changes: dict = {}
+    for text in settings:
+        try:
+            name, value = parse_setting(text)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        changes[name] = value
+    d = parse_date(on) if on else None
+    with console.status("simulating ..."):
+        result = run_simulation(warehouse, changes, d)
+    shown = ", ".join(f"{k}={'|'.join(v) if isinstance(v, list) else f'{v:g}'}" for k, v in changes.items())
+    out.print(f"simulate {shown} on {result['run_date'].isoformat()} ({result['seconds']} s)")
+    rows = [(t["township_name"] or t["township_code"], t["households_new"], t["people_new"],
+             t["households_lost"], t["people_lost"], f"{t['monthly_cost_change']:+,.2f}")
+            for t in result["townships"]]
+    total = result["total"]
+    rows.append(("total", total["households_new"], total["people_new"], total["households_lost"],
+                 total["people_lost"], f"{total['monthly_cost_change']:+,.2f}"))
+    out.print(rows_table("Eligibility change by township",
+                         ("township", "households new", "people new", "households no longer",
+                          "people no longer", "yuan/month change"), rows))
+    if result["policies"]:
+        out.print(rows_table("By policy", ("policy", "newly eligible", "no longer eligible", "yuan/month change"),
+                             [(p["policy_code"], p["new"], p["lost"], f"{p['monthly_cost_change']:+,.2f}")
+                              for p in result["policies"]]))
+    out.print(f"monthly cost of everyone eligible: {result['monthly_cost_before']:,.2f} -> "
+              f"{result['monthly_cost_after']:,.2f} yuan")
+
+
 @app.command()
 def serve(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
           cron: str = typer.Option("0 2 * * *", help="cron schedule, server time")) -> None:

@@ -75,7 +75,7 @@ REQUIRED = ("code", "kind", "target", "priority", "time_limit", "reference", "co
             "evidence")
 KNOWN_FIELDS = set(REQUIRED) | {"名称", "name", "policy", "number", "department", "discoverable", "receipt",
                                 "received_when", "exclusive_with", "amount", "let", "fingerprint", "over",
-                                "allow_jail", "note"}
+                                "allow_jail", "note", "reviewed"}
 
 OUTPUT_COLUMNS = ("kind", "rule_code", "policy_code", "target", "id_number", "household_no", "amount",
                   "amount_period", "priority", "time_limit", "reason", "evidence", "facts_fingerprint")
@@ -111,6 +111,7 @@ class Rule:
     let: tuple[tuple[str, str], ...] = ()
     fingerprint: tuple[str, ...] = ()
     allow_jail: bool = False
+    reviewed: tuple[str, ...] = ()
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -211,7 +212,13 @@ def parse_rule(raw: Any, path: Path, known_parameters: dict[str, bool] | None = 
             raise _fail(path, "discoverable", "must be Y or N")
     if policy == "benefit" and over != "benefit":
         raise _fail(path, "policy", "'benefit' needs `over: benefit`")
-    if policy is not None and policy != "benefit" and not CODE_PATTERN.fullmatch(str(policy)):
+    reviewed = raw.get("reviewed") or []
+    if policy == "reviewed":
+        if not reviewed or not isinstance(reviewed, list) or not all(x in POLICY_CODES for x in reviewed):
+            raise _fail(path, "reviewed", "`policy: reviewed` needs the list of policies reviewed (policy codes)")
+    elif reviewed:
+        raise _fail(path, "reviewed", "is read only with `policy: reviewed`")
+    if policy is not None and policy not in ("benefit", "reviewed") and not CODE_PATTERN.fullmatch(str(policy)):
         raise _fail(path, "policy", f"{policy!r} is not a policy code")
 
     conditions = raw["conditions"]
@@ -279,7 +286,7 @@ def parse_rule(raw: Any, path: Path, known_parameters: dict[str, bool] | None = 
         exclusive_with=tuple(str(x) for x in exclusive), amount=amount, period=period,
         let=tuple((str(k), str(v).strip()) for k, v in let.items()),
         fingerprint=tuple(str(x) for x in fingerprint), allow_jail=bool(raw.get("allow_jail", False)),
-        raw=raw,
+        reviewed=tuple(reviewed), raw=raw,
     )
     known = known_parameters if known_parameters is not None else _known_parameters()
     for name_ in rule.parameters():
@@ -387,13 +394,21 @@ def base_relation_sql(rule: Rule) -> str:
 def compile_rule(rule: Rule) -> str:
     """The SELECT that gives the rule's rows (before DISCOVER's receipt and exclusion filters)."""
     lets = "".join(f",\n        ({expand_sql(expr)}) AS {name}" for name, expr in rule.let)
-    where = "\n      AND ".join(f"({expand_sql(c)})  -- {text}" for c, text in rule.conditions)
+    conditions = list(rule.conditions)
+    if rule.policy == "reviewed":
+        receives = "receives" if rule.target == "household" else "household_receives"
+        codes = ", ".join(_quote(c) for c in rule.reviewed)
+        lets = f",\n        list_filter([{codes}], lambda x: list_contains({receives}, x))[1] AS reviewed_policy" + lets
+        conditions.insert(0, ("reviewed_policy IS NOT NULL", "户内有人享受" + "、".join(rule.reviewed)))
+    where = "\n      AND ".join(f"({expand_sql(c)})  -- {text}" for c, text in conditions)
     if rule.kind == "discover":
         alive = "NOT dead AND NOT gone" + ("" if rule.allow_jail else " AND NOT jail") \
             if rule.target == "person" else "n > 0"
         where += f"\n      AND ({alive})  -- 本人在世、户籍在本县且未服刑"
     if rule.policy == "benefit":
         policy = "policy_code"
+    elif rule.policy == "reviewed":
+        policy = "reviewed_policy"
     elif rule.policy is None:
         policy = "NULL::VARCHAR"
     else:
@@ -499,7 +514,8 @@ def _create_views(con) -> None:
     household = [c for c in _columns(con, "rules.household_facts") if c != "household_no"]
     hh_cols = ", ".join(f"h.{c} AS hh_{c}" if c in person else f"h.{c}" for c in household)
     con.execute(f"""CREATE OR REPLACE VIEW rules.v_person AS
-        SELECT p.*, {hh_cols}, s.eligible_codes, s.dbh, s.tkp, s.hard, s.hard_kid, s.warned
+        SELECT p.*, {hh_cols}, s.eligible_codes, s.dbh, s.tkp, s.hard, s.hard_kid, s.household_receives,
+               s.household_tkp, s.warned
         FROM rules.person_facts AS p
         LEFT JOIN rules.household_facts AS h ON h.household_no = p.household_no
         LEFT JOIN rules.person_status AS s ON s.id_number = p.id_number""")
@@ -517,7 +533,12 @@ def _create_views(con) -> None:
 
 
 def _build_status(con, rules: list[Rule], built: set[str]) -> None:
-    """IN(p, X) for the codes decided so far, and the §2 terms that rest on them."""
+    """IN(p, X) for the codes decided so far, and the §2 terms that rest on them.
+
+    rules.household_status: what the members receive, the codes the household or
+    a member is eligible for tonight, DBH, TKP (a member), HARD, warned tonight.
+    rules.person_status: the person's own eligible codes plus the household's
+    (IN(p, DB_EDGE) is the household's), DBH, TKP, HARD and HARD_KID."""
     eligible_person = [f"SELECT id_number, '{r.code}' AS code FROM {r.table}" for r in rules
                        if r.kind == "discover" and r.code in built and r.target == "person"]
     eligible_household = [f"SELECT household_no, '{r.code}' AS code FROM {r.table}" for r in rules
@@ -526,53 +547,56 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
     none_person = "SELECT NULL::VARCHAR AS id_number, NULL::VARCHAR AS code WHERE false"
     none_household = "SELECT NULL::VARCHAR AS household_no, NULL::VARCHAR AS code WHERE false"
     none_warned = "SELECT NULL::VARCHAR AS household_no WHERE false"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _eligible_person AS
+        SELECT id_number, list(DISTINCT code ORDER BY code) AS codes
+        FROM ({' UNION ALL '.join(eligible_person) or none_person}) GROUP BY id_number""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _eligible_household AS
+        SELECT household_no, list(DISTINCT code ORDER BY code) AS codes
+        FROM ({' UNION ALL '.join(eligible_household) or none_household}) GROUP BY household_no""")
     con.execute(f"""CREATE OR REPLACE TABLE rules.household_status AS
-        WITH eligible_h AS ({' UNION ALL '.join(eligible_household) or none_household}),
-        eligible_p AS ({' UNION ALL '.join(eligible_person) or none_person}),
-        warned AS ({' UNION ALL '.join(warned) or none_warned}),
+        WITH warned AS ({' UNION ALL '.join(warned) or none_warned}),
         members AS (
-            SELECT m.household_no, m.id_number, coalesce(f.receives, []) AS receives,
-                   coalesce((SELECT list(code) FROM eligible_p AS e WHERE e.id_number = m.id_number), [])
-                       AS eligible_codes
-            FROM rules.person_facts AS f
-            JOIN core.membership AS m ON m.id_number = f.id_number AND m.in_hh
+            SELECT m.household_no,
+                   list_distinct(flatten(list(f.receives))) AS receives,
+                   list_distinct(flatten(list(coalesce(e.codes, [])))) AS member_codes
+            FROM core.membership AS m
+            JOIN rules.person_facts AS f ON f.id_number = m.id_number
+            LEFT JOIN _eligible_person AS e ON e.id_number = m.id_number
+            WHERE m.in_hh
+            GROUP BY m.household_no
         ),
-        agg AS (
-            SELECT h.household_no,
-                   list_distinct(flatten(list(coalesce(m.receives, [])))) AS receives,
-                   list_distinct(list_concat(flatten(list(coalesce(m.eligible_codes, []))),
-                       coalesce((SELECT list(code) FROM eligible_h AS e WHERE e.household_no = h.household_no), [])))
-                       AS eligible_codes
+        joined AS (
+            SELECT h.household_no, h.mon,
+                   coalesce(m.receives, []) AS receives,
+                   coalesce(eh.codes, []) AS household_eligible,
+                   list_concat(coalesce(m.member_codes, []), coalesce(eh.codes, [])) AS eligible_codes
             FROM rules.household_facts AS h
             LEFT JOIN members AS m ON m.household_no = h.household_no
-            GROUP BY h.household_no
+            LEFT JOIN _eligible_household AS eh ON eh.household_no = h.household_no
         )
-        SELECT a.household_no,
-               list_filter(a.receives, lambda x: x IS NOT NULL) AS receives,
-               list_filter(a.eligible_codes, lambda x: x IS NOT NULL) AS eligible_codes,
-               list_has_any(list_concat(a.receives, a.eligible_codes), ['DB_URBAN', 'DB_RURAL']) AS dbh,
-               list_has_any(list_concat(a.receives, a.eligible_codes), ['TK_URBAN', 'TK_RURAL']) AS tkp,
-               list_has_any(list_concat(a.receives, a.eligible_codes),
-                            ['DB_URBAN', 'DB_RURAL', 'TK_URBAN', 'TK_RURAL', 'DB_EDGE']) OR h.mon AS hard,
-               a.household_no IN (SELECT household_no FROM warned) AS warned
-        FROM agg AS a
-        JOIN rules.household_facts AS h ON h.household_no = a.household_no""")
-    con.execute(f"""CREATE OR REPLACE TABLE rules.person_status AS
-        WITH eligible_p AS ({' UNION ALL '.join(eligible_person) or none_person}),
-        codes AS (SELECT id_number, list(code ORDER BY code) AS codes FROM eligible_p GROUP BY id_number)
+        SELECT household_no, receives, household_eligible, eligible_codes,
+               list_has_any(list_concat(receives, eligible_codes), ['DB_URBAN', 'DB_RURAL']) AS dbh,
+               list_has_any(list_concat(receives, eligible_codes), ['TK_URBAN', 'TK_RURAL']) AS tkp,
+               list_has_any(list_concat(receives, eligible_codes),
+                            ['DB_URBAN', 'DB_RURAL', 'TK_URBAN', 'TK_RURAL', 'DB_EDGE']) OR mon AS hard,
+               household_no IN (SELECT household_no FROM warned) AS warned
+        FROM joined""")
+    con.execute("""CREATE OR REPLACE TABLE rules.person_status AS
         SELECT f.id_number,
                f.receives,
-               coalesce(c.codes, []) AS eligible_codes,
+               list_concat(coalesce(e.codes, []), coalesce(hs.household_eligible, [])) AS eligible_codes,
                coalesce(hs.dbh, false) AS dbh,
-               list_has_any(list_concat(f.receives, coalesce(c.codes, [])), ['TK_URBAN', 'TK_RURAL']) AS tkp,
+               list_has_any(list_concat(f.receives, coalesce(e.codes, [])), ['TK_URBAN', 'TK_RURAL']) AS tkp,
                coalesce(hs.hard, false) AS hard,
                (f.minor OR f.student) AND (
                    coalesce(hs.hard, false) OR f.dis OR f.parent_sev
-                   OR list_has_any(list_concat(f.receives, coalesce(c.codes, [])),
+                   OR list_has_any(list_concat(f.receives, coalesce(e.codes, [])),
                                    ['ORPHAN', 'FACT_UNSUPPORTED_CHILD', 'CHILD_DIFFICULTY'])) AS hard_kid,
+               coalesce(hs.receives, []) AS household_receives,
+               coalesce(hs.tkp, false) AS household_tkp,
                coalesce(hs.warned, false) AS warned
         FROM rules.person_facts AS f
-        LEFT JOIN codes AS c ON c.id_number = f.id_number
+        LEFT JOIN _eligible_person AS e ON e.id_number = f.id_number
         LEFT JOIN rules.household_status AS hs ON hs.household_no = f.household_no""")
 
 
@@ -691,3 +715,169 @@ def explain(code: str, on: date, rules_dir: Path | None = None, parameters_file:
         lines.append(f"-- DISCOVER findings: rules.discover_{rule.code.lower()}")
         lines.append(discover_sql(rule, rules) + ";")
     return "\n".join(lines)
+
+
+# --- simulate ----------------------------------------------------------------------
+
+MONTHLY_EQUIVALENT = "CASE amount_period WHEN 'month' THEN amount WHEN 'year' THEN amount / 12 ELSE 0 END"
+
+
+def parse_setting(text: str, parameters_file: Path | None = None) -> tuple[str, float | list[str]]:
+    """'DB_STD_RURAL=760' -> ('DB_STD_RURAL', 760.0); a list parameter takes words joined by , or |."""
+    if "=" not in text:
+        raise ValueError(f"--set {text!r}: write NAME=VALUE")
+    name, value = (part.strip() for part in text.split("=", 1))
+    known = _known_parameters(parameters_file)
+    if name not in known:
+        raise ValueError(f"--set {name}: no such parameter in policies/parameters.yaml")
+    if known[name]:
+        return name, [w.strip() for w in re.split(r"[,|，、]", value) if w.strip()]
+    try:
+        return name, float(value)
+    except ValueError:
+        raise ValueError(f"--set {name}={value}: {name} takes a number") from None
+
+
+def _set_parameters(con, changes: dict[str, float | list[str]], on: date,
+                    parameters_file: Path | None = None) -> None:
+    from transforms.parameters import LIST_SEPARATOR, load_parameters
+
+    load_parameters(con, on, parameters_file)
+    for name, value in changes.items():
+        number, text = (None, LIST_SEPARATOR.join(value)) if isinstance(value, list) else (float(value), None)
+        con.execute("DELETE FROM ref.parameter WHERE name = ?", [name])
+        con.execute("INSERT INTO ref.parameter (name, value, text_value, unit, effective_from, description, "
+                    "reference) VALUES (?, ?, ?, 'simulated', ?, 'simulate --set', 'simulate')",
+                    [name, number, text, on])
+
+
+def _eligibility_sql(rules: list[Rule]) -> str:
+    """Every target eligible for a discoverable policy, with its township and monthly cost."""
+    parts = []
+    for r in rules:
+        if r.kind != "discover" or not r.discoverable:
+            continue
+        if r.target == "person":
+            parts.append(f"""SELECT '{r.code}' AS code, 'person' AS target, e.id_number AS target_key,
+                   e.household_no, coalesce(p.township_code, h.township_code) AS township_code,
+                   [e.id_number] AS people, {MONTHLY_EQUIVALENT} AS monthly
+                FROM {r.table} AS e
+                LEFT JOIN rules.person_facts AS p ON p.id_number = e.id_number
+                LEFT JOIN rules.household_facts AS h ON h.household_no = e.household_no""")
+        else:
+            parts.append(f"""SELECT '{r.code}' AS code, 'household' AS target, e.household_no AS target_key,
+                   e.household_no, h.township_code,
+                   (SELECT list(m.id_number) FROM core.membership AS m
+                    WHERE m.household_no = e.household_no AND m.counts_in_n AND m.id_number IS NOT NULL) AS people,
+                   {MONTHLY_EQUIVALENT} AS monthly
+                FROM {r.table} AS e
+                LEFT JOIN rules.household_facts AS h ON h.household_no = e.household_no""")
+    if not parts:
+        return ("SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS target, NULL::VARCHAR AS target_key, "
+                "NULL::VARCHAR AS household_no, NULL::VARCHAR AS township_code, []::VARCHAR[] AS people, "
+                "NULL::DECIMAL(14,2) AS monthly WHERE false")
+    return "\nUNION ALL\n".join(parts)
+
+
+def _core_reads_parameters(names: list[str]) -> bool:
+    """Whether a changed parameter is read below the rules layer (then core and labels are rebuilt)."""
+    text = "".join(p.read_text(encoding="utf-8") for layer in ("core", "labels")
+                   for p in sorted((SQL_DIR / layer).glob("*.sql")))
+    return any(f"'{n}'" in text for n in names)
+
+
+def simulate(warehouse: Path, changes: dict[str, float | list[str]], on: date | None = None,
+             rules_dir: Path | None = None, parameters_file: Path | None = None) -> dict[str, Any]:
+    """What if parameters changed: households and people newly eligible / no longer eligible, by
+    township, and the change in monthly cost (month amounts + year amounts / 12, one-offs apart).
+
+    Works in memory on a read-only attachment of the warehouse: HOME's file is never written.
+    The baseline is the parameters in force on `on` (default: the warehouse's run date); the
+    scenario is the same with `changes`. Core and labels are rebuilt from staging only when a
+    changed parameter is read below the rules layer or `on` is not the warehouse's night.
+    """
+    from transforms.warehouse import run_layers
+
+    t0 = time.perf_counter()
+    rules = list(_cached_rules(str(rules_dir or RULES_DIR), str(parameters_file) if parameters_file else None))
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{Path(warehouse)}' AS w (READ_ONLY)")
+        night = con.execute("SELECT max(run_date) FROM w.ref.run").fetchall()[0][0]
+        on = on or night
+        rebuild = on != night or _core_reads_parameters(list(changes))
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'w' "
+                             "AND schema_name IN ('ref', 'staging', 'core', 'labels')").fetchall()
+        for schema in ("ref", "staging", "core", "labels", "rules"):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for schema, table in tables:
+            if schema in ("core", "labels") and rebuild and table not in ("person_link", "link_review"):
+                continue
+            if schema == "staging" and not rebuild:
+                continue
+            if schema in ("ref",) and table in ("run", "parameter"):
+                continue
+            kind = "TABLE" if schema in ("staging", "ref") or rebuild else "VIEW"
+            con.execute(f"CREATE {kind} {schema}.{table} AS SELECT * FROM w.{schema}.{table}")
+        con.execute("CREATE TABLE ref.run AS SELECT ?::DATE AS run_date", [on])
+
+        def night_eligibility(settings: dict) -> None:
+            _set_parameters(con, settings, on, parameters_file)
+            if rebuild:
+                run_layers(con, ("core", "labels"))
+            run_rules(con, rules_dir, parameters_file)
+
+        night_eligibility({})
+        con.execute(f"CREATE TEMP TABLE base AS {_eligibility_sql(rules)}")
+        night_eligibility(changes)
+        con.execute(f"CREATE TEMP TABLE scenario AS {_eligibility_sql(rules)}")
+        rows = con.execute("""
+            WITH joined AS (
+                SELECT coalesce(s.code, b.code) AS code,
+                       coalesce(s.township_code, b.township_code, '371426000') AS township_code,
+                       coalesce(s.household_no, b.household_no) AS household_no,
+                       coalesce(s.people, b.people) AS people,
+                       b.code IS NULL AS is_new, s.code IS NULL AS is_lost,
+                       coalesce(s.monthly, 0) - coalesce(b.monthly, 0) AS monthly_change
+                FROM scenario AS s
+                FULL OUTER JOIN base AS b ON b.code = s.code AND b.target_key = s.target_key
+            )
+            SELECT township_code,
+                   count(DISTINCT household_no) FILTER (WHERE is_new) AS households_new,
+                   count(DISTINCT p) FILTER (WHERE is_new) AS people_new,
+                   count(DISTINCT household_no) FILTER (WHERE is_lost) AS households_lost,
+                   count(DISTINCT p) FILTER (WHERE is_lost) AS people_lost,
+                   coalesce(sum(monthly_change), 0)::DECIMAL(14, 2) AS monthly_cost_change
+            FROM (SELECT *, unnest(CASE WHEN len(people) = 0 THEN [NULL] ELSE people END) AS p FROM joined)
+            GROUP BY township_code
+            HAVING households_new + people_new + households_lost + people_lost > 0 OR monthly_cost_change <> 0
+            ORDER BY township_code""").fetchall()
+        names = dict(con.execute("SELECT code, min(name) FROM ref.division GROUP BY code").fetchall()) \
+            if ("ref", "division") in tables else {}
+        by_policy = con.execute("""
+            SELECT coalesce(s.code, b.code) AS code,
+                   count(*) FILTER (WHERE b.code IS NULL) AS new,
+                   count(*) FILTER (WHERE s.code IS NULL) AS lost,
+                   (sum(coalesce(s.monthly, 0)) - sum(coalesce(b.monthly, 0)))::DECIMAL(14, 2) AS monthly_change
+            FROM scenario AS s FULL OUTER JOIN base AS b ON b.code = s.code AND b.target_key = s.target_key
+            GROUP BY ALL HAVING new + lost > 0 OR monthly_change <> 0 ORDER BY 1""").fetchall()
+        totals = con.execute("SELECT (SELECT coalesce(sum(monthly), 0) FROM base)::DECIMAL(14, 2), "
+                             "(SELECT coalesce(sum(monthly), 0) FROM scenario)::DECIMAL(14, 2)").fetchall()[0]
+    finally:
+        con.close()
+    townships = [{"township_code": r[0], "township_name": names.get(r[0]), "households_new": r[1],
+                  "people_new": r[2], "households_lost": r[3], "people_lost": r[4],
+                  "monthly_cost_change": float(r[5])} for r in rows]
+    return {
+        "run_date": on,
+        "changes": changes,
+        "rebuilt_core": rebuild,
+        "townships": townships,
+        "policies": [{"policy_code": r[0], "new": r[1], "lost": r[2], "monthly_cost_change": float(r[3])}
+                     for r in by_policy],
+        "total": {k: sum(t[k] for t in townships) for k in
+                  ("households_new", "people_new", "households_lost", "people_lost", "monthly_cost_change")},
+        "monthly_cost_before": float(totals[0]),
+        "monthly_cost_after": float(totals[1]),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }

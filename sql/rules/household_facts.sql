@@ -4,7 +4,8 @@
 -- urban / rural (URBAN/RURAL(h)), n, lives_alone (n = 1), inc (INC(h), yuan a
 -- year), pci (PCI(h)), std / tkstd (STD(h), TKSTD(h)), oop_h (OOP(h)), apci
 -- (APCI(h)), asset_ok (ASSET_OK(h)) with asset_problem naming the first
--- failing asset, mark (MARK(h)), mon (MON(h)), has_wa / wa_employed. Each fact
+-- failing asset, mark (MARK(h)) with mark_text, mon (MON(h)), wa_members /
+-- wa_employed, paid (policy -> monthly amount the members are paid). Each fact
 -- a rule may cite has its `ev_<fact>` list of source rows.
 WITH parameter AS (
     SELECT name, value FROM ref.parameter
@@ -92,6 +93,19 @@ failing_assets AS (
     GROUP BY a.household_no
 ),
 
+paid AS (
+    SELECT m.household_no, map_from_entries(list({'key': b.policy_code, 'value': b.amount})) AS paid
+    FROM (
+        SELECT m.household_no, b.policy_code, sum(b.monthly_amount)::DECIMAL(14, 2) AS amount
+        FROM members AS m
+        JOIN core.benefit AS b ON b.id_number = m.id_number
+        WHERE b.policy_code IS NOT NULL
+        GROUP BY m.household_no, b.policy_code
+    ) AS b
+    JOIN (SELECT DISTINCT household_no FROM members) AS m ON m.household_no = b.household_no
+    GROUP BY m.household_no
+),
+
 monitored AS (
     SELECT household_no, max(value) AS mon_type,
            list({'source': source_code, 'file': _file, 'row': _row}) AS ev_mon
@@ -119,6 +133,7 @@ base AS (
         fa.household_no IS NULL AS asset_ok,
         fa.asset_problem,
         coalesce(r.residences, 0) AS residences,
+        pd.paid,
         mo.household_no IS NOT NULL AS mon,
         mo.mon_type,
         coalesce(mf.wa_members, 0) AS wa_members,
@@ -139,6 +154,7 @@ base AS (
     LEFT JOIN failing_assets AS fa ON fa.household_no = h.household_no
     LEFT JOIN residences AS r ON r.household_no = h.household_no
     LEFT JOIN monitored AS mo ON mo.household_no = h.household_no
+    LEFT JOIN paid AS pd ON pd.household_no = h.household_no
     LEFT JOIN member_facts AS mf ON mf.household_no = h.household_no
     LEFT JOIN incomes AS i ON i.household_no = h.household_no
 ),

@@ -7,7 +7,8 @@
 -- Terms: age, minor, wa (18-59), dead / gone / jail (DEAD, GONE, JAIL), dis /
 -- sev / ng (DIS, SEV, NG) with the certificate's grade and kind, ill (ILL)
 -- with the disease, emp (EMP) and the rest of 人社's row, student with 学段
--- and 资助项目, oop (OOP(p) over WIN_YEAR), crit_last_year (是否大病 in the
+-- and 资助项目, vehicle (a vehicle in force of a type not exempt), oop
+-- (OOP(p) over WIN_YEAR), crit_last_year (是否大病 in the
 -- window), receives (the policy codes p receives: RCV(p, X)), spouse_dis,
 -- and parents(c) with each parent's circumstance (FC = SEV, JAIL or ILL of a
 -- living parent; 已死亡) worded for a reason: `parents_text`.
@@ -15,7 +16,8 @@ WITH label AS (
     SELECT id_number, label, value, {'source': source_code, 'file': _file, 'row': _row} AS ev
     FROM labels.person_label
     WHERE label IN ('minor', 'deceased', 'in_prison', 'moved_away', 'not_in_register', 'disabled',
-                    'severe_disability', 'nursing_grade', 'serious_illness', 'employed', 'student')
+                    'severe_disability', 'nursing_grade', 'serious_illness', 'employed', 'student',
+                    'owns_vehicle', 'job_refusals')
 ),
 
 label_pivot AS (
@@ -31,7 +33,10 @@ label_pivot AS (
         max(value) FILTER (WHERE label = 'serious_illness') AS illness,
         list(ev) FILTER (WHERE label = 'serious_illness') AS ev_ill,
         list(ev) FILTER (WHERE label = 'employed') AS ev_emp,
-        list(ev) FILTER (WHERE label = 'student') AS ev_student
+        list(ev) FILTER (WHERE label = 'student') AS ev_student,
+        string_agg(value, '、' ORDER BY value) FILTER (WHERE label = 'owns_vehicle') AS vehicle,
+        list(ev) FILTER (WHERE label = 'owns_vehicle') AS ev_vehicle,
+        list(ev) FILTER (WHERE label = 'job_refusals') AS ev_job_refusals
     FROM label
     GROUP BY id_number
 ),
@@ -214,6 +219,9 @@ final AS (
         CASE WHEN e.id_number IS NOT NULL THEN [{'source': e._source, 'file': e._file, 'row': e._row}]
              ELSE [] END AS ev_employment,
         coalesce(pv.ev_student, []) AS ev_student,
+        pv.vehicle,
+        coalesce(pv.ev_vehicle, []) AS ev_vehicle,
+        coalesce(pv.ev_job_refusals, []) AS ev_job_refusals,
         coalesce(o.ev_oop, []) AS ev_oop,
         coalesce(r.ev_receives, []) AS ev_receives,
         list_concat(coalesce(sp.ev_spouse_row, []), coalesce(sp.ev_spouse_dis_only, [])) AS ev_spouse,

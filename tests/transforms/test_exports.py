@@ -43,7 +43,12 @@ def county_rows():
         "bzs_hh": [{"cremation_no": "HH2026009", "name": "外来人", "id_number": "110101194501011234",
                     "death_date": date(2025, 12, 1)}],
         "mzj_jzdx": [{"name": "外来人", "id_number": "110101194501011234", "benefit_category": "高龄津贴",
-                      "monthly_amount": 100, "start_month": date(2024, 1, 1)}],
+                      "monthly_amount": 100, "start_month": date(2024, 1, 1)}]
+        # as in E1, the parents already receive what their household and certificates open
+        + [{"name": name, "id_number": id_number, "benefit_category": category, "monthly_amount": amount,
+            "start_month": date(2024, 1, 1)}
+           for name, id_number in (("赵大山", "372422198001011234"), ("钱小花", "372422198202022345"))
+           for category, amount in (("农村低保", 720), ("困难残疾人生活补贴", 150), ("重度残疾人护理补贴", 150))],
     })
 
 
