@@ -847,8 +847,10 @@ def simulate(warehouse: Path, changes: dict[str, float | list[str]], on: date | 
                    count(DISTINCT p) FILTER (WHERE is_new) AS people_new,
                    count(DISTINCT household_no) FILTER (WHERE is_lost) AS households_lost,
                    count(DISTINCT p) FILTER (WHERE is_lost) AS people_lost,
-                   coalesce(sum(monthly_change), 0)::DECIMAL(14, 2) AS monthly_cost_change
+                   coalesce(any_value(cost.monthly_change), 0)::DECIMAL(14, 2) AS monthly_cost_change
             FROM (SELECT *, unnest(CASE WHEN len(people) = 0 THEN [NULL] ELSE people END) AS p FROM joined)
+            LEFT JOIN (SELECT township_code, sum(monthly_change) AS monthly_change FROM joined GROUP BY ALL) AS cost
+                USING (township_code)
             GROUP BY township_code
             HAVING households_new + people_new + households_lost + people_lost > 0 OR monthly_cost_change <> 0
             ORDER BY township_code""").fetchall()

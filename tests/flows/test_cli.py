@@ -50,3 +50,45 @@ def test_lock_left_by_dead_process_is_recovered(tmp_path):
     with RunLock(tmp_path) as lock:
         assert lock.path.read_text() != dead
     assert not (tmp_path / ".datapool.lock").exists()
+
+
+# --- rules explain, simulate ---------------------------------------------------------
+
+@pytest.mark.parametrize("args,expected", [
+    (["rules", "explain", "NO_SUCH_RULE"], "no rule NO_SUCH_RULE"),
+    (["rules", "explain", "FACT_UNSUPPORTED_CHILD", "--date", "2026-02-30"], "is not a date"),
+    (["simulate", "--home", "/nonexistent/home", "--set", "FUC_MONTHLY=1000"], "has no warehouse.duckdb"),
+])
+def test_rules_user_errors_are_one_line(args, expected):
+    result = run_cli(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_rules_explain_prints_rule_parameters_and_sql():
+    result = run_cli("rules", "explain", "FACT_UNSUPPORTED_CHILD", "--date", "2026-03-15")
+    assert result.returncode == 0, result.stderr
+    assert "事实无人抚养儿童基本生活费" in result.stdout
+    assert "FUC_MONTHLY = 920" in result.stdout
+    assert "CREATE OR REPLACE TABLE rules.eligible_fact_unsupported_child AS" in result.stdout
+
+
+def test_simulate_prints_the_change_by_township(tmp_path):
+    from datetime import date
+
+    import duckdb
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from conftest_helpers import create_ref, create_staging, e1_rows, run_layers
+
+    (tmp_path / "inbox").mkdir()
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    create_staging(con, e1_rows())
+    create_ref(con, date(2026, 3, 15))
+    run_layers(con, ("core", "labels", "rules"))
+    con.close()
+    bad = run_cli("simulate", "--home", str(tmp_path), "--set", "NOT_A_PARAMETER=1")
+    assert bad.returncode == 2 and "no such parameter" in bad.stderr
+    result = run_cli("simulate", "--home", str(tmp_path), "--set", "FUC_MONTHLY=1000")
+    assert result.returncode == 0, result.stderr
+    assert "王杲铺镇" in result.stdout and "+160.00" in result.stdout

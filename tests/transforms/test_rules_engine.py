@@ -416,6 +416,7 @@ def test_simulate_counts_newly_eligible_by_township_and_the_monthly_cost(small_w
     # a higher FUC amount: same people, 2 x 80 more a month in 王杲铺镇
     result = simulate(small_warehouse, {"FUC_MONTHLY": 1000})
     assert result["total"]["monthly_cost_change"] == 160.0 and result["total"]["people_new"] == 0
+    assert result["monthly_cost_after"] - result["monthly_cost_before"] == 160.0
     assert small_warehouse.read_bytes() == before  # HOME's warehouse is never written
 
 
