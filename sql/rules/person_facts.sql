@@ -164,6 +164,7 @@ final AS (
         p.death_evidence,
         p.is_gone AS gone,
         p.is_jailed AS jail,
+        p.jail_start_date,
         p.register_status,
         p.in_household_register,
         coalesce(m.in_hh, false) AS in_hh,

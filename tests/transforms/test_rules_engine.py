@@ -239,7 +239,8 @@ def test_child_difficulty_for_a_severely_disabled_child_of_a_dibao_household_not
             "mzj_jzdx": [mzj(n, i, "农村低保", 300) for n, i in (("甲", A), ("乙", B), ("丙", C))]
             + [mzj("丙", C, "重度残疾人护理补贴", 200), mzj("丙", C, "困难残疾人生活补贴", 150)],
             "rsj_jy": [rsj(A, "甲", "就业", "城乡居民")]}
-    assert findings(warehouse(rows)) == [("discover", "DISCOVER", "CHILD_DIFFICULTY", C, 500.0, 2, "15wd")]
+    assert findings(warehouse(rows), "WHERE kind = 'discover'") == [
+        ("discover", "DISCOVER", "CHILD_DIFFICULTY", C, 500.0, 2, "15wd")]
     del rows["mzj_jzdx"]
     rows["swj_sr"] = [swj(A, "甲", 120000)]
     assert [f for f in findings(warehouse(rows)) if f[2] == "CHILD_DIFFICULTY"] == []
@@ -250,7 +251,7 @@ def test_elder_econ_and_dis_living_in_a_dibao_household_exclusive_the_higher_win
             "rsj_jy": [rsj(A, "乙", "就业", "城乡居民")],
             "mzj_jzdx": [mzj("甲", OLD, "农村低保", 360), mzj("乙", A, "农村低保", 360),
                          mzj("甲", OLD, "高龄津贴", 200)]}
-    assert [f[2] for f in findings(warehouse(rows))] == ["ELDER_ECON"]
+    assert [f[2] for f in findings(warehouse(rows), "WHERE kind = 'discover'")] == ["ELDER_ECON"]
     rows["clh_cjr"] = [clh("甲", OLD, "肢体", "四级", date(2020, 1, 1))]
     got = [f[2] for f in findings(warehouse(rows)) if f[2] in ("ELDER_ECON", "DIS_LIVING")]
     assert got == ["DIS_LIVING"]  # 150 > 100: the higher amount is proposed
@@ -427,3 +428,46 @@ def test_simulate_rebuilds_core_when_a_parameter_read_below_the_rules_changes(sm
     result = simulate(small_warehouse, {"DB_STD_RURAL": 1300})  # 杨秀兰/陈志刚 PCI 1,200 < 1,300: dibao
     assert result["rebuilt_core"]
     assert any(p["policy_code"] == "DB_RURAL" and p["new"] == 1 for p in result["policies"])
+
+
+# --- reviews over each benefit, and the second yellow light -----------------------------
+
+def test_jail_paid_review_per_benefit_with_months_paid_since_the_sentence():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", A, "户主", V_RURAL), gaj("H9", "乙", B, "配偶", V_RURAL)],
+            "rsj_jy": [rsj(B, "乙", "就业", "城乡居民", 1, 0)],
+            "mzj_jzdx": [mzj("甲", A, "农村低保", 300), mzj("乙", B, "农村低保", 300)],
+            "sfj_jz": [{"id_number": A, "name": "甲", "correction_type": "服刑", "start_date": date(2025, 12, 10)}]}
+    con = warehouse(rows)
+    assert findings(con, "WHERE kind = 'review'") == [("review", "R_JAIL_PAID", "DB_RURAL", A, 300.0, 1, "10wd")]
+    (f,) = records(con, "SELECT * FROM rules.finding WHERE rule_code = 'R_JAIL_PAID'")
+    assert "2025-12-10" in f["reason"] and "已发3个月，计900.00元" in f["reason"] and "重新核定家庭人数" in f["reason"]
+    rows["sfj_jz"][0]["end_date"] = date(2026, 3, 1)  # released
+    assert findings(warehouse(rows), "WHERE rule_code = 'R_JAIL_PAID'") == []
+
+
+def test_moved_paid_review_not_for_a_recipient_living_here():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", OLD, "户主", V_RURAL, status="迁出", change_date=date(2026, 1, 5))],
+            "mzj_jzdx": [mzj("甲", OLD, "高龄津贴", 200)]}
+    assert findings(warehouse(rows)) == [("review", "R_MOVED_PAID", "HIGH_AGE", OLD, 200.0, 2, "10wd")]
+    rows["gaj_hjrk"] = [gaj("H9", "甲", OLD, "户主", V_RURAL)]
+    assert findings(warehouse(rows), "WHERE rule_code = 'R_MOVED_PAID'") == []
+
+
+def test_child_aged_out_review_not_while_a_student():
+    adult = "371426200701013031"  # 19 on D
+    rows = {"gaj_hjrk": [gaj("H9", "甲", adult, "户主", V_RURAL)],
+            "rsj_jy": [rsj(adult, "甲", "就业", "城乡居民", 1, 0)],
+            "mzj_jzdx": [mzj("甲", adult, "孤儿", 1380)]}
+    assert findings(warehouse(rows), "WHERE kind = 'review'") == [
+        ("review", "R_CHILD_AGED_OUT", "ORPHAN", adult, 1380.0, 2, "10wd")]
+    rows["jtj_xs"] = [{"student_no": "S", "id_number": adult, "name": "甲", "school_level": "高校"}]
+    assert findings(warehouse(rows), "WHERE rule_code = 'R_CHILD_AGED_OUT'") == []
+
+
+def test_no_referral_yellow_for_a_working_age_recipient_never_referred():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", A, "户主", V_RURAL)],
+            "mzj_jzdx": [mzj("甲", A, "农村低保", 720)]}
+    assert findings(warehouse(rows), "WHERE kind = 'yellow'") == [
+        ("yellow", "Y_NO_REFERRAL", None, A, None, 3, "20wd")]
+    rows["rsj_jy"] = [rsj(A, "甲", "未就业", "城乡居民", 1, 0)]
+    assert findings(warehouse(rows), "WHERE kind = 'yellow'") == []
