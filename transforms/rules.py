@@ -508,20 +508,52 @@ def _columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
+def _extension_tables(con, stem: str) -> list[str]:
+    """Extra fact tables of a family (sql/rules/<stem>_<family>.sql), joined into the views."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'rules' "
+        f"AND table_name LIKE '{stem}\\_%' ESCAPE '\\' ORDER BY table_name").fetchall()
+    return [f"rules.{r[0]}" for r in rows]
+
+
+def _extension_sql(con, stem: str, key: str, alias: str, taken: set[str]) -> tuple[str, str]:
+    """(select list, joins) adding the columns of every <stem>_<family> table once."""
+    cols, joins = [], []
+    for i, table in enumerate(_extension_tables(con, stem)):
+        a = f"{alias}{i}"
+        for c in _columns(con, table):
+            if c == key or c in taken:
+                continue
+            taken.add(c)
+            cols.append(f"{a}.{c}")
+        joins.append(f"LEFT JOIN {table} AS {a} ON {a}.{key} = {alias}.{key}")
+    return "".join(f", {c}" for c in cols), "\n        ".join(joins)
+
+
 def _create_views(con) -> None:
-    """The relations rules read: person + household facts + tonight's status, joined once."""
+    """The relations rules read: person + household facts + tonight's status, joined once.
+
+    A family of rules may add its own facts as sql/rules/person_facts_<family>.sql
+    (keyed by id_number) or household_facts_<family>.sql (keyed by household_no):
+    their columns join the views like the main facts' do."""
     person = _columns(con, "rules.person_facts")
     household = [c for c in _columns(con, "rules.household_facts") if c != "household_no"]
+    taken = set(person) | set(household)
+    p_ext, p_joins = _extension_sql(con, "person_facts", "id_number", "p", taken)
+    h_ext, h_joins = _extension_sql(con, "household_facts", "household_no", "h", taken)
     hh_cols = ", ".join(f"h.{c} AS hh_{c}" if c in person else f"h.{c}" for c in household)
     con.execute(f"""CREATE OR REPLACE VIEW rules.v_person AS
-        SELECT p.*, {hh_cols}, s.eligible_codes, s.dbh, s.tkp, s.hard, s.hard_kid, s.household_receives,
-               s.household_tkp, s.warned
+        SELECT p.*{p_ext}, {hh_cols}{h_ext}, s.eligible_codes, s.dbh, s.tkp, s.hard,
+               s.hard_kid, s.household_receives, s.household_tkp, s.warned
         FROM rules.person_facts AS p
         LEFT JOIN rules.household_facts AS h ON h.household_no = p.household_no
+        {p_joins}
+        {h_joins}
         LEFT JOIN rules.person_status AS s ON s.id_number = p.id_number""")
-    con.execute("""CREATE OR REPLACE VIEW rules.v_household AS
-        SELECT h.*, s.receives, s.eligible_codes, s.dbh, s.tkp, s.hard, s.warned
+    con.execute(f"""CREATE OR REPLACE VIEW rules.v_household AS
+        SELECT h.*{h_ext}, s.receives, s.eligible_codes, s.dbh, s.tkp, s.hard, s.warned
         FROM rules.household_facts AS h
+        {h_joins}
         LEFT JOIN rules.household_status AS s ON s.household_no = h.household_no""")
     person_cols = [c for c in _columns(con, "rules.v_person") if c != "id_number"]
     benefit = [c for c in _columns(con, "rules.benefit_facts") if c != "id_number"]
