@@ -8,11 +8,12 @@ reason is built from, the amount, priority, time limit, and which facts'
 source rows to cite. Nothing is generated onto disk: every night reads the
 YAML and compiles it afresh, so there is no SQL file to forget to regenerate.
 
-Order (policies.md §2): the facts tables; then DB/TK/DB_EDGE; then ORPHAN,
-FACT_UNSUPPORTED_CHILD, CHILD_DIFFICULTY; then W_*; then every other policy;
-then R_*, Y_*. Between stages `rules.person_status` / `rules.household_status`
-are rebuilt so that a later rule can read IN(p, X) (received or eligible
-tonight), DBH, TKP, HARD, HARD_KID and the warnings of tonight.
+Order (policies.md §2): the facts tables; then TK; then DB/DB_EDGE (TKP is
+known: TKP members leave n); then ORPHAN, FACT_UNSUPPORTED_CHILD,
+CHILD_DIFFICULTY; then W_*; then every other policy; then R_*, Y_*. Between
+stages `rules.person_status` / `rules.household_status` are rebuilt so that a
+later rule can read IN(p, X) (received or eligible tonight), DBH, TKP, HARD,
+HARD_KID and the warnings of tonight.
 
 Each discoverable policy X lands in `rules.eligible_<x>` (criteria hold, target
 alive, in the county, not in prison); its DISCOVER findings are the eligible
@@ -66,9 +67,11 @@ POLICY_CODES = (
     "MONITOR_AID", "MICROCREDIT", "UNION_POOR_WORKER", "VETERAN_HARDSHIP", "DISASTER_LIVING", "LEGAL_AID",
 )
 
-STAGE_1 = ("DB_URBAN", "DB_RURAL", "DB_EDGE", "TK_URBAN", "TK_RURAL")
+# TK runs first so that TKP(p) is known when DB and DB_EDGE leave TKP members out of n
+STAGE_0 = ("TK_URBAN", "TK_RURAL")
+STAGE_1 = ("DB_URBAN", "DB_RURAL", "DB_EDGE")
 STAGE_2 = ("ORPHAN", "FACT_UNSUPPORTED_CHILD", "CHILD_DIFFICULTY")
-STAGE_NAMES = {1: "DB/TK/DB_EDGE", 2: "ORPHAN/FUC/CHILD_DIFFICULTY", 3: "warnings", 4: "other policies",
+STAGE_NAMES = {0: "TK", 1: "DB/DB_EDGE", 2: "ORPHAN/FUC/CHILD_DIFFICULTY", 3: "warnings", 4: "other policies",
                5: "reviews and yellow lights"}
 
 REQUIRED = ("code", "kind", "target", "priority", "time_limit", "reference", "conditions", "reason",
@@ -122,6 +125,8 @@ class Rule:
     @property
     def stage(self) -> int:
         if self.kind == "discover":
+            if self.code in STAGE_0:
+                return 0
             if self.code in STAGE_1:
                 return 1
             if self.code in STAGE_2:
