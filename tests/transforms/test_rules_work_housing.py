@@ -53,3 +53,74 @@ def test_no_referral_not_for_a_recipient_in_prison():
         ("Y_NO_REFERRAL", None, MAN_40, None, None, 3, "20wd")]
     rows["sfj_jz"] = [{"id_number": MAN_40, "name": "甲", "correction_type": "服刑", "start_date": date(2024, 10, 8)}]
     assert found(warehouse(rows), "WHERE rule_code = 'Y_NO_REFERRAL'") == []
+
+
+# --- PENSION_PREMIUM ----------------------------------------------------------------
+
+def test_pension_premium_for_an_uninsured_dibao_member_not_once_insured_nor_a_student():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_40, "户主", V_RURAL)],
+            "mzj_jzdx": [mzj("甲", MAN_40, "农村低保", 720)],
+            "rsj_jy": [rsj(MAN_40, "甲", pension_type="未参保")]}
+    con = warehouse(rows)
+    assert found(con, "WHERE policy_code = 'PENSION_PREMIUM'") == [
+        ("DISCOVER", "PENSION_PREMIUM", MAN_40, 100.0, "year", 3, "20wd")]
+    (reason,) = reasons(con, "WHERE policy_code = 'PENSION_PREMIUM'")
+    assert "家庭享受农村低保" in reason and "未参保" in reason and MAN_40 not in reason
+    rows["rsj_jy"] = [rsj(MAN_40, "甲", pension_type="城乡居民")]
+    assert found(warehouse(rows), "WHERE policy_code = 'PENSION_PREMIUM'") == []
+    rows["rsj_jy"] = [rsj(MAN_40, "甲", pension_type="未参保")]
+    rows["jtj_xs"] = [{"student_no": "S1", "id_number": MAN_40, "name": "甲", "school_level": "高校"}]
+    assert found(warehouse(rows), "WHERE policy_code = 'PENSION_PREMIUM'") == []
+
+
+def test_pension_premium_for_a_severely_disabled_person_of_a_household_not_hard():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_40, "户主", V_RURAL)],
+            "swj_sr": [{"id_number": MAN_40, "name": "甲", "tax_year": 2025, "income": 60000}],
+            "rsj_jy": [rsj(MAN_40, "甲", status="就业", pension_type="未参保")]}
+    assert found(warehouse(rows), "WHERE policy_code = 'PENSION_PREMIUM'") == []
+    rows["clh_cjr"] = [clh("甲", MAN_40, "肢体", "二级", date(2020, 1, 1))]
+    assert found(warehouse(rows), "WHERE policy_code = 'PENSION_PREMIUM'") == [
+        ("DISCOVER", "PENSION_PREMIUM", MAN_40, 100.0, "year", 3, "20wd")]
+
+
+# --- PUBLIC_JOB -----------------------------------------------------------------------
+
+def test_public_job_for_a_registered_unemployed_dibao_member_blocked_by_refusals_or_a_job_held():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_40, "户主", V_RURAL)],
+            "mzj_jzdx": [mzj("甲", MAN_40, "农村低保", 720)],
+            "rsj_jy": [rsj(MAN_40, "甲", status="失业登记", unemployed_since=date(2025, 6, 1))]}
+    con = warehouse(rows)
+    assert found(con, "WHERE policy_code = 'PUBLIC_JOB'") == [
+        ("DISCOVER", "PUBLIC_JOB", MAN_40, 700.0, "month", 3, "20wd")]
+    (reason,) = reasons(con, "WHERE policy_code = 'PUBLIC_JOB'")
+    assert "2025-06-01" in reason and "农村低保" in reason
+    rows["rsj_jy"] = [rsj(MAN_40, "甲", status="失业登记", referrals=5, refusals=3)]
+    con = warehouse(rows)
+    assert found(con, "WHERE policy_code = 'PUBLIC_JOB'") == []
+    assert [f[0] for f in found(con, "WHERE kind = 'yellow'")] == ["Y_JOB_REFUSAL"]
+    rows["rsj_jy"] = [rsj(MAN_40, "甲", status="失业登记", public_job="是")]
+    assert found(warehouse(rows), "WHERE policy_code = 'PUBLIC_JOB'") == []
+    rows["rsj_jy"] = [rsj(MAN_40, "甲", status="未就业")]
+    assert found(warehouse(rows), "WHERE policy_code = 'PUBLIC_JOB'") == []
+
+
+# --- EMPLOY_HARD ----------------------------------------------------------------------
+
+def test_employ_hard_for_a_woman_of_45_not_a_man_of_45_unless_unemployed_a_year():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", WOMAN_45, "户主", V_RURAL)],
+            "swj_sr": [{"id_number": WOMAN_45, "name": "甲", "tax_year": 2025, "income": 60000}],
+            "rsj_jy": [rsj(WOMAN_45, "甲", status="失业登记", pension_type="职工",
+                           unemployed_since=date(2026, 1, 10))]}
+    con = warehouse(rows)
+    assert found(con, "WHERE policy_code = 'EMPLOY_HARD'") == [
+        ("DISCOVER", "EMPLOY_HARD", WOMAN_45, None, None, 3, "20wd")]
+    assert "女性年满40周岁" in reasons(con, "WHERE policy_code = 'EMPLOY_HARD'")[0]
+    rows = {"gaj_hjrk": [gaj("H9", "乙", MAN_45, "户主", V_RURAL)],
+            "swj_sr": [{"id_number": MAN_45, "name": "乙", "tax_year": 2025, "income": 60000}],
+            "rsj_jy": [rsj(MAN_45, "乙", status="失业登记", pension_type="职工",
+                           unemployed_since=date(2026, 1, 10))]}
+    assert found(warehouse(rows), "WHERE policy_code = 'EMPLOY_HARD'") == []
+    rows["rsj_jy"][0]["unemployment_date"] = date(2025, 3, 15)  # D - 365 days
+    con = warehouse(rows)
+    assert [f[2] for f in found(con, "WHERE policy_code = 'EMPLOY_HARD'")] == [MAN_45]
+    assert "失业登记已满一年" in reasons(con, "WHERE policy_code = 'EMPLOY_HARD'")[0]
