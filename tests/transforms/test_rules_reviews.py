@@ -67,3 +67,60 @@ def test_housing_fund_base_above_twice_the_standard_and_recent():
                 "R_DB_GJJ") == []
     assert hits(warehouse(couple(gjj_jc=[{**fund, "contribution_base": 2000, "last_paid_month": date(2025, 11, 1)}])),
                 "R_DB_GJJ") == []
+
+
+# --- income ---------------------------------------------------------------------
+
+def test_income_at_the_standard_reviews_the_household_and_new_work_tapers():
+    tax = [{"id_number": A, "name": "甲", "tax_year": 2025, "income": 20000}]  # 20,000 / 12 / 2 = 833 ≥ 720
+    con = warehouse(couple(swj_sr=tax))
+    assert hits(con, "R_DB_INCOME") == [("R_DB_INCOME", "DB_RURAL", "household", A, "H1", 600.0, 2, "15wd")]
+    assert "833.33" in reason(con, "R_DB_INCOME")
+    # registered unemployed in January, working now: 渐退, routine priority
+    job = [{"id_number": B, "name": "乙", "employment_status": "就业", "unemployment_date": date(2026, 1, 10),
+            "pension_type": "职工", "public_job": "否"}]
+    taper = warehouse(couple(swj_sr=tax, rsj_jy=job))
+    assert [h[6] for h in hits(taper, "R_DB_INCOME")] == [3]
+    assert "渐退6个月" in reason(taper, "R_DB_INCOME")
+    low = warehouse(couple(swj_sr=[{**tax[0], "income": 17000}]))  # 708 < 720
+    assert hits(low, "R_DB_INCOME") == []
+
+
+def test_income_leaves_a_member_in_tk_out_of_the_household():
+    # 甲 receives 农村特困 too: PCI = 乙's 9,000 / 12 / 1 = 750 ≥ 720 (with 甲 counted: 625)
+    rows = couple(swj_sr=[{"id_number": B, "name": "乙", "tax_year": 2025, "income": 9000}])
+    rows["mzj_jzdx"].append(mzj("甲", A, "农村特困", 936))
+    assert [h[:2] for h in hits(warehouse(rows), "R_DB_INCOME")] == [("R_DB_INCOME", "DB_RURAL")]
+
+
+# --- pairs received by one person -----------------------------------------------
+
+def test_db_and_tk_stops_the_db_code_and_tk_with_dis_living_stops_dis_living():
+    rows = {"gaj_hjrk": [gaj("H2", "老", OLD, "户主", V_RURAL)],
+            "clh_cjr": [clh("老", OLD, "肢体", "三级", date(2015, 1, 1))],
+            "mzj_jzdx": [mzj("老", OLD, "农村低保", 720), mzj("老", OLD, "农村特困", 936),
+                         mzj("老", OLD, "困难残疾人生活补贴", 150)]}
+    con = warehouse(rows)
+    assert hits(con, "R_DB_TK") == [("R_DB_TK", "DB_RURAL", "person", OLD, "H2", 720.0, 2, "10wd")]
+    assert hits(con, "R_TK_DIS_LIVING") == [("R_TK_DIS_LIVING", "DIS_LIVING", "person", OLD, "H2", 150.0, 2, "10wd")]
+    rows["mzj_jzdx"] = [mzj("老", OLD, "农村特困", 936)]
+    quiet = warehouse(rows)
+    assert hits(quiet, "R_DB_TK") == [] and hits(quiet, "R_TK_DIS_LIVING") == []
+
+
+def test_orphan_and_fuc_keeps_the_one_whose_criteria_hold():
+    father, mother = "372422198503096035", "372422198712016046"
+    rows = {"gaj_hjrk": [gaj("H3", "父", father, "户主", V_RURAL), gaj("H3", "母", mother, "配偶", V_RURAL),
+                         gaj("H3", "孩", C, "子", V_RURAL)],
+            "clh_cjr": [clh("父", father, "肢体", "一级", date(2015, 1, 1))],
+            "mzj_jzdx": [mzj("孩", C, "孤儿", 1380), mzj("孩", C, "事实无人抚养儿童", 920)]}
+    rows["gaj_hjrk"][1]["status"], rows["gaj_hjrk"][1]["change_date"] = "死亡", date(2022, 1, 1)
+    # father alive with a 一级 certificate, mother dead: FUC holds, ORPHAN does not -> stop ORPHAN
+    con = warehouse(rows)
+    assert hits(con, "R_ORPHAN_FUC") == [("R_ORPHAN_FUC", "ORPHAN", "person", C, "H3", 1380.0, 2, "10wd")]
+    # both parents dead: ORPHAN holds -> stop FUC
+    rows["gaj_hjrk"][0]["status"], rows["gaj_hjrk"][0]["change_date"] = "死亡", date(2023, 1, 1)
+    rows["clh_cjr"] = []
+    assert [h[1] for h in hits(warehouse(rows), "R_ORPHAN_FUC")] == ["FACT_UNSUPPORTED_CHILD"]
+    rows["mzj_jzdx"] = [mzj("孩", C, "孤儿", 1380)]
+    assert hits(warehouse(rows), "R_ORPHAN_FUC") == []
