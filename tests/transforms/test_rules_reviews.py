@@ -124,3 +124,62 @@ def test_orphan_and_fuc_keeps_the_one_whose_criteria_hold():
     assert [h[1] for h in hits(warehouse(rows), "R_ORPHAN_FUC")] == ["FACT_UNSUPPORTED_CHILD"]
     rows["mzj_jzdx"] = [mzj("孩", C, "孤儿", 1380)]
     assert hits(warehouse(rows), "R_ORPHAN_FUC") == []
+
+
+def test_exclusive_pair_stops_the_lower_amount():
+    rows = {"gaj_hjrk": [gaj("H2", "老", OLD, "户主", V_RURAL)],
+            "clh_cjr": [clh("老", OLD, "肢体", "二级", date(2015, 1, 1))],
+            "mzj_jzdx": [mzj("老", OLD, "老年人生活护理救助", 200), mzj("老", OLD, "重度残疾人护理补贴", 150)]}
+    con = warehouse(rows)
+    assert hits(con, "R_EXCLUSIVE") == [("R_EXCLUSIVE", "DIS_NURSING", "person", OLD, "H2", 150.0, 3, "15wd")]
+    assert "保留金额较高的老年人生活护理救助" in reason(con, "R_EXCLUSIVE")
+    rows["mzj_jzdx"] = [mzj("老", OLD, "高龄津贴", 100), mzj("老", OLD, "重度残疾人护理补贴", 150)]
+    assert hits(warehouse(rows), "R_EXCLUSIVE") == []
+
+
+# --- children and certificates ----------------------------------------------------
+
+def test_fuc_lapsed_when_the_fathers_prison_term_ended():
+    father, mother = "372422198503096035", "372422198712016046"
+    rows = {"gaj_hjrk": [gaj("H3", "父", father, "户主", V_RURAL),
+                         gaj("H3", "母", mother, "配偶", V_RURAL, status="死亡", change_date=date(2022, 1, 1)),
+                         gaj("H3", "孩", C, "子", V_RURAL)],
+            "mzj_jzdx": [mzj("孩", C, "事实无人抚养儿童", 920)],
+            "sfj_jz": [{"id_number": father, "name": "父", "correction_type": "服刑", "start_date": date(2020, 1, 1),
+                        "end_date": date(2025, 12, 31)}]}
+    con = warehouse(rows)
+    assert hits(con, "R_FUC_LAPSED") == [("R_FUC_LAPSED", "FACT_UNSUPPORTED_CHILD", "person", C, "H3", 920.0, 2,
+                                          "15wd")]
+    rows["sfj_jz"][0]["end_date"] = None
+    assert hits(warehouse(rows), "R_FUC_LAPSED") == []
+
+
+def test_dis_cert_cancelled_certificate_and_grade_too_low_for_nursing():
+    rows = {"gaj_hjrk": [gaj("H4", "甲", A, "户主", V_RURAL), gaj("H5", "乙", B, "户主", V_RURAL)],
+            "clh_cjr": [clh("甲", A, "肢体", "一级", date(2015, 1, 1), status="注销"),
+                        clh("乙", B, "精神", "三级", date(2015, 1, 1))],
+            "mzj_jzdx": [mzj("甲", A, "重度残疾人护理补贴", 200), mzj("乙", B, "重度残疾人护理补贴", 150)]}
+    con = warehouse(rows)
+    assert hits(con, "R_DIS_CERT") == [("R_DIS_CERT", "DIS_NURSING", "person", A, "H4", 200.0, 2, "10wd")]
+    rows["clh_cjr"][1]["disability_type"] = "肢体"  # 肢体三级 is not NG
+    assert [h[3] for h in hits(warehouse(rows), "R_DIS_CERT")] == [A, B]
+
+
+def test_debtor_in_a_db_household_and_outside_one():
+    debt = [{"case_no": "(2025)鲁1426执1号", "id_number": B, "name": "乙", "filed_date": date(2025, 5, 1),
+             "performance": "未履行"}]
+    con = warehouse(couple(fy_sxr=debt))
+    assert hits(con, "R_DEBTOR_DB") == [("R_DEBTOR_DB", "DB_RURAL", "person", B, "H1", 600.0, 3, "20wd")]
+    rows = couple(fy_sxr=debt)
+    rows["mzj_jzdx"] = []
+    assert hits(warehouse(rows), "R_DEBTOR_DB") == []
+
+
+def test_amount_differs_from_the_parameter():
+    rows = {"gaj_hjrk": [gaj("H2", "老", OLD, "户主", V_RURAL)],
+            "mzj_jzdx": [mzj("老", OLD, "高龄津贴", 200), mzj("老", OLD, "经济困难老年人补贴", 100)]}
+    con = warehouse(rows)  # 86: HIGH_AGE_80 = 100
+    assert hits(con, "R_AMOUNT") == [("R_AMOUNT", "HIGH_AGE", "person", OLD, "H2", 200.0, 3, "20wd")]
+    assert "应为每月100.00元" in reason(con, "R_AMOUNT")
+    rows["mzj_jzdx"] = [mzj("老", OLD, "高龄津贴", 100)]
+    assert hits(warehouse(rows), "R_AMOUNT") == []
