@@ -124,3 +124,54 @@ def test_employ_hard_for_a_woman_of_45_not_a_man_of_45_unless_unemployed_a_year(
     con = warehouse(rows)
     assert [f[2] for f in found(con, "WHERE policy_code = 'EMPLOY_HARD'")] == [MAN_45]
     assert "失业登记已满一年" in reasons(con, "WHERE policy_code = 'EMPLOY_HARD'")[0]
+
+
+# --- HOUSING_RURAL_RENO / RENT_SUBSIDY --------------------------------------------------
+
+def zjj(id_number, name, household_no, grade=None, assessed=None, public_rental="否", rent_subsidy="否"):
+    return {"id_number": id_number, "name": name, "household_no": household_no, "house_safety_grade": grade,
+            "assessment_date": assessed, "public_rental": public_rental, "rent_subsidy": rent_subsidy}
+
+
+def test_rural_renovation_for_a_dibao_household_in_a_d_house_by_the_latest_grade():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_45, "户主", V_RURAL)],
+            "mzj_jzdx": [mzj("甲", MAN_45, "农村低保", 720)],
+            "zjj_zf": [zjj(MAN_45, "甲", "H9", "D", date(2025, 10, 1))]}
+    con = warehouse(rows)
+    assert found(con, "WHERE policy_code = 'HOUSING_RURAL_RENO'") == [
+        ("DISCOVER", "HOUSING_RURAL_RENO", MAN_45, 20000.0, "once", 1, "20wd")]
+    (f,) = records(con, "SELECT * FROM rules.finding WHERE policy_code = 'HOUSING_RURAL_RENO'")
+    assert f["target"] == "household" and "D级危房" in f["reason"] and "zjj_zf" in f["evidence"]
+    rows["zjj_zf"].append(zjj(MAN_45, "甲", "H9", "C", date(2026, 1, 5)))  # reassessed: C
+    assert found(warehouse(rows), "WHERE policy_code = 'HOUSING_RURAL_RENO'") == [
+        ("DISCOVER", "HOUSING_RURAL_RENO", MAN_45, 8000.0, "once", 2, "20wd")]
+    rows["zjj_zf"].append(zjj(MAN_45, "甲", "H9", "B", date(2026, 2, 5)))  # works done: B
+    assert found(warehouse(rows), "WHERE policy_code = 'HOUSING_RURAL_RENO'") == []
+
+
+def test_rural_renovation_not_with_two_homes_nor_in_town():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_45, "户主", V_RURAL)],
+            "mzj_jzdx": [mzj("甲", MAN_45, "农村低保", 720)],
+            "bdc_dj": [{"unit_no": "U1", "id_number": MAN_45, "name": "甲", "usage": "住宅"},
+                       {"unit_no": "U2", "id_number": MAN_45, "name": "甲", "usage": "住宅"}],
+            "zjj_zf": [zjj(MAN_45, "甲", "H9", "D", date(2025, 10, 1))]}
+    assert found(warehouse(rows), "WHERE policy_code = 'HOUSING_RURAL_RENO'") == []
+    del rows["bdc_dj"]
+    rows["gaj_hjrk"] = [gaj("H9", "甲", MAN_45, "户主", V_URBAN)]
+    rows["mzj_jzdx"] = [mzj("甲", MAN_45, "城市低保", 900)]
+    assert found(warehouse(rows), "WHERE policy_code = 'HOUSING_RURAL_RENO'") == []
+
+
+def test_rent_subsidy_for_an_urban_dibao_household_without_a_home_not_when_received_or_renting_public():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_45, "户主", V_URBAN)],
+            "mzj_jzdx": [mzj("甲", MAN_45, "城市低保", 900)]}
+    con = warehouse(rows)
+    assert found(con, "WHERE policy_code = 'RENT_SUBSIDY'") == [
+        ("DISCOVER", "RENT_SUBSIDY", MAN_45, 300.0, "month", 3, "20wd")]
+    assert "城市低保" in reasons(con, "WHERE policy_code = 'RENT_SUBSIDY'")[0]
+    for flags in ({"rent_subsidy": "是"}, {"public_rental": "是"}):
+        rows["zjj_zf"] = [zjj(MAN_45, "甲", "H9", **flags)]
+        assert found(warehouse(rows), "WHERE policy_code = 'RENT_SUBSIDY'") == []
+    del rows["zjj_zf"]
+    rows["bdc_dj"] = [{"unit_no": "U1", "id_number": MAN_45, "name": "甲", "usage": "住宅"}]
+    assert found(warehouse(rows), "WHERE policy_code = 'RENT_SUBSIDY'") == []
