@@ -9,8 +9,11 @@
 -- hs_rent_subsidy: a row says 公租房 / 租赁补贴 是 (the receipts of
 -- PUBLIC_RENTAL and RENT_SUBSIDY); hs_benefits: the 低保/特困/低保边缘 benefits
 -- members are paid, worded for a reason; hs_sev_access: a member SEV with a
--- 肢体 or 视力 certificate. ev_housing, ev_rent, ev_hs_benefit, ev_hs_sev_access:
--- their source rows.
+-- 肢体 or 视力 certificate (DIS_HOME_ACCESS). For MICROCREDIT (the family's
+-- household facts live here too): mc_emp_member, a member aged 18-65 EMP;
+-- mc_defaulter, a member on 法院's list with 履行情况 未履行. ev_housing,
+-- ev_rent, ev_hs_benefit, ev_hs_sev_access, ev_mc_emp, ev_mc_defaulter: their
+-- source rows.
 WITH housing AS (
     SELECT coalesce(p.household_no, z.household_no) AS household_no, z.*EXCLUDE (household_no)
     FROM staging.stg_zjj_zf AS z
@@ -60,6 +63,26 @@ sev_access AS (
     GROUP BY m.household_no
 ),
 
+working AS (
+    SELECT
+        m.household_no,
+        list({'source': e._source, 'file': e._file, 'row': e._row} ORDER BY e._file, e._row) AS ev_mc_emp
+    FROM core.membership AS m
+    JOIN core.employment AS e ON e.id_number = m.id_number
+    WHERE m.in_hh AND m.age BETWEEN 18 AND 65 AND e.is_employed
+    GROUP BY m.household_no
+),
+
+defaulters AS (
+    SELECT
+        m.household_no,
+        list({'source': f._source, 'file': f._file, 'row': f._row} ORDER BY f._file, f._row) AS ev_mc_defaulter
+    FROM core.membership AS m
+    JOIN staging.stg_fy_sxr AS f ON f.id_number = m.id_number
+    WHERE m.in_hh AND f.performance = '未履行'
+    GROUP BY m.household_no
+),
+
 final AS (
     SELECT
         h.household_no,
@@ -70,15 +93,21 @@ final AS (
         b.hs_benefits,
         sa.household_no IS NOT NULL AS hs_sev_access,
         sa.hs_sev_access_text,
+        w.household_no IS NOT NULL AS mc_emp_member,
+        df.household_no IS NOT NULL AS mc_defaulter,
         coalesce(g.ev_housing, []) AS ev_housing,
         coalesce(r.ev_rent, []) AS ev_rent,
         coalesce(b.ev_hs_benefit, []) AS ev_hs_benefit,
-        coalesce(sa.ev_hs_sev_access, []) AS ev_hs_sev_access
+        coalesce(sa.ev_hs_sev_access, []) AS ev_hs_sev_access,
+        coalesce(w.ev_mc_emp, []) AS ev_mc_emp,
+        coalesce(df.ev_mc_defaulter, []) AS ev_mc_defaulter
     FROM rules.household_facts AS h
     LEFT JOIN grade AS g ON g.household_no = h.household_no
     LEFT JOIN rent AS r ON r.household_no = h.household_no
     LEFT JOIN benefits AS b ON b.household_no = h.household_no
     LEFT JOIN sev_access AS sa ON sa.household_no = h.household_no
+    LEFT JOIN working AS w ON w.household_no = h.household_no
+    LEFT JOIN defaulters AS df ON df.household_no = h.household_no
 )
 
 SELECT * FROM final

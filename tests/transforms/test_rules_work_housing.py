@@ -175,3 +175,51 @@ def test_rent_subsidy_for_an_urban_dibao_household_without_a_home_not_when_recei
     del rows["zjj_zf"]
     rows["bdc_dj"] = [{"unit_no": "U1", "id_number": MAN_45, "name": "甲", "usage": "住宅"}]
     assert found(warehouse(rows), "WHERE policy_code = 'RENT_SUBSIDY'") == []
+
+
+# --- information only (discoverable N): computed, never a DISCOVER item ------------------
+
+INFO_ONLY = ("PUBLIC_RENTAL", "MICROCREDIT", "FUNERAL_BENEFIT", "DIS_ASSISTIVE", "DIS_HOME_ACCESS", "LEGAL_AID")
+
+
+def eligible(con, code: str) -> list[str]:
+    key = "household_no" if code in ("PUBLIC_RENTAL", "MICROCREDIT", "DIS_HOME_ACCESS") else "id_number"
+    return [r[0] for r in con.execute(f"SELECT {key} FROM rules.eligible_{code.lower()} ORDER BY 1").fetchall()]
+
+
+def test_information_only_policies_are_computed_but_raise_nothing():
+    from transforms.rules import load_rules
+
+    rules = {r.code: r for r in load_rules()}
+    assert all(rules[c].kind == "discover" and not rules[c].discoverable for c in INFO_ONLY)
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_45, "户主", V_URBAN), gaj("H9", "乙", SPOUSE, "配偶", V_URBAN)],
+            "mzj_jzdx": [mzj("甲", MAN_45, "城市低保", 450), mzj("乙", SPOUSE, "城市低保", 450)],
+            "clh_cjr": [clh("甲", MAN_45, "肢体", "一级", date(2020, 1, 1))],
+            "rsj_jy": [rsj(SPOUSE, "乙", status="就业")],
+            "xczx_jc": [{"household_no": "H9", "id_number": MAN_45, "household_type": "脱贫户",
+                         "risk_cleared": "是"}]}
+    con = warehouse(rows)
+    assert eligible(con, "PUBLIC_RENTAL") == ["H9"]
+    assert eligible(con, "MICROCREDIT") == ["H9"]
+    assert eligible(con, "DIS_HOME_ACCESS") == ["H9"]
+    assert eligible(con, "DIS_ASSISTIVE") == [MAN_45]
+    assert eligible(con, "LEGAL_AID") == sorted([MAN_45, SPOUSE])
+    assert found(con, f"WHERE policy_code IN {INFO_ONLY}") == []
+    # RENT_SUBSIDY is still proposed: PUBLIC_RENTAL carries no amount, the subsidy outranks it
+    assert [f[1] for f in found(con, "WHERE policy_code = 'RENT_SUBSIDY'")] == ["RENT_SUBSIDY"]
+
+
+def test_information_only_policies_negative():
+    rows = {"gaj_hjrk": [gaj("H9", "甲", MAN_45, "户主", V_URBAN)],
+            "swj_sr": [{"id_number": MAN_45, "name": "甲", "tax_year": 2025, "income": 90000}],
+            "rsj_jy": [rsj(MAN_45, "甲", status="就业", pension_type="职工")],
+            "clh_cjr": [clh("甲", MAN_45, "智力", "二级", date(2020, 1, 1))],
+            "fy_sxr": [{"id_number": MAN_45, "name": "甲", "performance": "未履行"}],
+            "xczx_jc": [{"household_no": "H9", "id_number": MAN_45, "household_type": "边缘易致贫户",
+                         "risk_cleared": "是"}]}
+    con = warehouse(rows)
+    for code in ("PUBLIC_RENTAL", "MICROCREDIT", "DIS_HOME_ACCESS", "DIS_ASSISTIVE"):
+        assert eligible(con, code) == [], code
+    assert eligible(con, "LEGAL_AID") == [MAN_45]  # DIS skips the economic check
+    rows["xczx_jc"][0]["risk_cleared"] = "否"     # monitored now, but a defaulter
+    assert eligible(warehouse(rows), "MICROCREDIT") == []
