@@ -78,7 +78,7 @@ REQUIRED = ("code", "kind", "target", "priority", "time_limit", "reference", "co
             "evidence")
 KNOWN_FIELDS = set(REQUIRED) | {"名称", "name", "policy", "number", "department", "discoverable", "receipt",
                                 "received_when", "exclusive_with", "amount", "let", "fingerprint", "over",
-                                "allow_jail", "note", "reviewed"}
+                                "allow_jail", "note", "reviewed", "receipt_in_conditions"}
 
 OUTPUT_COLUMNS = ("kind", "rule_code", "policy_code", "target", "id_number", "household_no", "amount",
                   "amount_period", "priority", "time_limit", "reason", "evidence", "facts_fingerprint")
@@ -467,6 +467,8 @@ def discover_sql(rule: Rule, rules: list[Rule]) -> str:
     key = _target_key(rule)
     status = "rules.person_status" if rule.target == "person" else "rules.household_status"
     received = f"list_contains(s.receives, '{rule.code}')"
+    if rule.raw.get("receipt_in_conditions"):  # the conditions read the receipt (e.g. within a window)
+        received = "false"
     if rule.received_when:
         received = f"({received} OR e.{key} IN (SELECT {key} FROM {base_relation_sql(rule)} "\
                    f"CROSS JOIN rules.param WHERE {expand_sql(rule.received_when)}))"
