@@ -64,3 +64,94 @@ def test_no_db_for_a_person_eligible_for_tk_who_lives_alone():
     # alone, 70, no income, 一级 (MARK): TKP -> n' = 0 -> no DB; TK_RURAL instead
     assert found(con, "DB_RURAL") == []
     assert [r["policy_code"] for r in found(con, "TK_RURAL")] == ["TK_RURAL"]
+
+
+# --- TEMP_EXPENSE -------------------------------------------------------------------
+
+def settlement(id_number, name, out_of_pocket, discharged=date(2025, 11, 10)):
+    return {"id_number": id_number, "name": name, "settlement_no": f"JS{id_number[-6:]}", "visit_type": "住院",
+            "admission_date": discharged, "discharge_date": discharged, "out_of_pocket": out_of_pocket,
+            "medical_aid_paid": 0, "critical_insurance_paid": 0, "is_critical_illness": "否"}
+
+
+def temp_expense_rows(temp_aid_start=None):
+    rows = {
+        "gaj_hjrk": [gaj("H1", "孙大", SON, "户主", RURAL), gaj("H1", "王妻", WIFE, "配偶", RURAL)],
+        "rsj_jy": [rsj(SON, "孙大", "就业", "职工"), rsj(WIFE, "王妻", "就业", "职工")],
+        "swj_sr": [swj(SON, "孙大", 24000)],
+        "ybj_js": [settlement(SON, "孙大", 12000)],
+    }
+    if temp_aid_start:
+        rows["mzj_jzdx"] = [mzj("孙大", SON, "临时救助", 3000, temp_aid_start)]
+    return rows
+
+
+def test_temp_expense_after_high_medical_bills_and_an_old_temp_aid_does_not_block():
+    # OOP 12,000 ≥ 5,000; APCI = (24,000 − 12,000) / 12 / 2 = 500 < 720
+    # min(12,000, 12 × 2 × (720 − 500)) = 5,280 once; a 临时救助 of 2024 is older than WIN_YEAR
+    con = warehouse(temp_expense_rows(temp_aid_start=date(2024, 6, 1)))
+    (item,) = found(con, "TEMP_EXPENSE")
+    assert (float(item["amount"]), item["amount_period"], item["time_limit"]) == (5280.0, "once", "7wd")
+    assert "12,000.00" in item["reason"]
+
+
+def test_no_temp_expense_after_temp_aid_within_a_year():
+    con = warehouse(temp_expense_rows(temp_aid_start=date(2025, 10, 1)))
+    assert found(con, "TEMP_EXPENSE") == []
+
+
+# --- disasters: W_DISASTER_HOUSE, TEMP_EMERGENCY, DISASTER_LIVING ------------------------
+
+def disaster_rows(loss, when):
+    return {
+        "gaj_hjrk": [gaj("H1", "孙大", SON, "户主", RURAL), gaj("H1", "王妻", WIFE, "配偶", RURAL),
+                     gaj("H1", "孙小", KID, "子", RURAL)],
+        "rsj_jy": [rsj(SON, "孙大", "就业", "职工"), rsj(WIFE, "王妻", "就业", "职工")],
+        "swj_sr": [swj(SON, "孙大", 60000)],
+        "yjj_sz": [{"disaster_no": "ZH1", "id_number": SON, "name": "孙大", "disaster_type": "洪涝",
+                    "disaster_date": when, "loss_type": loss, "estimated_loss": 80000}],
+    }
+
+
+def test_house_collapse_warns_and_proposes_emergency_aid_and_transition_living_aid():
+    con = warehouse(disaster_rows("房屋倒塌", date(2026, 3, 1)))
+    (warning,) = found(con, "W_DISASTER_HOUSE")
+    assert warning["id_number"] == SON and warning["amount"] is None and warning["priority"] == 1
+    (emergency,) = found(con, "TEMP_EMERGENCY")
+    assert (float(emergency["amount"]), emergency["amount_period"], emergency["time_limit"]) == (3000.0, "once", "24h")
+    (living,) = found(con, "DISASTER_LIVING")
+    # DISASTER_TRANSITION 600 × n 3 × 3 months = 5,400 once, 24 h
+    assert (float(living["amount"]), living["amount_period"], living["time_limit"]) == (5400.0, "once", "24h")
+
+
+def test_older_serious_damage_gives_repair_aid_only():
+    # 严重损坏 on 2026-01-10: outside WIN_EMERG (no warning, no TEMP_EMERGENCY), inside WIN_RECENT
+    con = warehouse(disaster_rows("严重损坏", date(2026, 1, 10)))
+    assert found(con, "W_DISASTER_HOUSE") == [] and found(con, "TEMP_EMERGENCY") == []
+    (living,) = found(con, "DISASTER_LIVING")
+    assert (float(living["amount"]), living["time_limit"]) == (3000.0, "7wd")
+    con = warehouse(disaster_rows("农作物", date(2026, 3, 1)))
+    assert found(con, "DISASTER_LIVING") == [] and found(con, "W_DISASTER_HOUSE") == []
+
+
+# --- W_EARNER_DEATH ------------------------------------------------------------------
+
+def earner_rows(wife_status):
+    return {
+        "gaj_hjrk": [gaj("H1", "孙大", SON, "户主", RURAL, status="死亡", change_date=date(2026, 3, 1)),
+                     gaj("H1", "王妻", WIFE, "配偶", RURAL), gaj("H1", "孙小", KID, "子", RURAL)],
+        "rsj_jy": [rsj(WIFE, "王妻", wife_status)],
+    }
+
+
+def test_earner_death_warns_the_household_and_proposes_emergency_aid():
+    con = warehouse(earner_rows("未就业"))
+    (warning,) = found(con, "W_EARNER_DEATH")
+    assert warning["target"] == "household" and warning["household_no"] == "H1" and warning["priority"] == 1
+    assert "2026-03-01" in warning["reason"]
+    assert [float(r["amount"]) for r in found(con, "TEMP_EMERGENCY")] == [3000.0]
+
+
+def test_no_earner_death_warning_while_the_spouse_works():
+    con = warehouse(earner_rows("就业"))
+    assert found(con, "W_EARNER_DEATH") == [] and found(con, "TEMP_EMERGENCY") == []
