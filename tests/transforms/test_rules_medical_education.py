@@ -96,3 +96,72 @@ def test_med_illness_poor_after_medical_expense_and_not_when_aided():
     assert (poor["id_number"], float(poor["amount"])) == (HEAD, 16000.0)  # 0.5 × 32,000
     rows["ybj_js"][0]["medical_aid_paid"] = 100
     assert found(warehouse(rows), "MED_ILLNESS_POOR") == []
+
+
+# --- education -------------------------------------------------------------------------
+
+def student(id_number, name, level, grade=None, school=None, aid=None, enrol=None, new=None):
+    return {"student_no": "X" + id_number[-6:], "id_number": id_number, "name": name, "school_level": level,
+            "grade": grade, "school": school, "aid_programme": aid, "enrol_year": enrol, "is_new_student": new}
+
+
+def test_school_aid_for_a_dibao_household_and_not_once_received():
+    rows = dibao_household(("刘小军", CHILD, "子"), ("刘浩", TEEN, "子"), ("刘洋", YOUNG, "子"))
+    rows["jtj_xs"] = [student(CHILD, "刘小军", "初中", "初一"),
+                      student(TEEN, "刘浩", "中职", "三年级", "平原县职业中专"),
+                      student(YOUNG, "刘洋", "高校", "大一", "德州职业技术学院", enrol=2025, new="是")]
+    con = warehouse(rows)
+    [compulsory] = found(con, "EDU_COMPULSORY")
+    assert (compulsory["id_number"], float(compulsory["amount"]), compulsory["amount_period"]) == \
+        (CHILD, 1250.0, "year")                                      # 初中, boarding rate
+    assert "低保家庭" in compulsory["reason"] and CHILD not in compulsory["reason"]
+    [voc] = found(con, "EDU_VOC")
+    assert (voc["amount"], voc["amount_period"]) == (None, "year")  # 三年级: free tuition only
+    assert [(f["id_number"], float(f["amount"]), f["amount_period"]) for f in found(con, "EDU_COLLEGE")] == \
+        [(YOUNG, 1000.0, "once")]
+    assert [(f["id_number"], float(f["amount"])) for f in found(con, "COLLEGE_NEW_DB")] == [(YOUNG, 5000.0)]
+    assert found(con, "YULU") == []                                  # not a monitored household
+
+    rows["jtj_xs"] = [student(CHILD, "刘小军", "初中", "初一", aid="义务教育生活补助"),
+                      student(TEEN, "刘浩", "中职", "三年级", aid="国家助学金、免学费"),
+                      student(YOUNG, "刘洋", "高校", "大一", aid="入学资助", enrol=2025, new="是")]
+    rows["mzj_jzdx"].append(mzj("刘洋", YOUNG, "大学新生救助", 5000, start=date(2025, 9, 1)))
+    con = warehouse(rows)
+    assert [found(con, p) for p in ("EDU_COMPULSORY", "EDU_VOC", "EDU_COLLEGE", "COLLEGE_NEW_DB")] == [[]] * 4
+    rows["mzj_jzdx"][-1]["start_month"] = date(2025, 3, 1)          # before Sept 1 of 入学年份: does not block
+    assert [f["id_number"] for f in found(warehouse(rows), "COLLEGE_NEW_DB")] == [YOUNG]
+
+
+def test_yulu_for_a_monitored_household_vocational_school_only():
+    people = [gaj("H1", "刘伟", HEAD, "户主", RURAL), gaj("H1", "刘浩", TEEN, "子", RURAL),
+              gaj("H1", "刘洋", YOUNG, "子", RURAL)]
+    rows = {"gaj_hjrk": people,
+            "xczx_jc": [{"household_no": "H1", "id_number": HEAD, "name": "刘伟", "household_type": "脱贫户",
+                         "risk_type": "因学", "risk_cleared": "是"}],
+            "jtj_xs": [student(TEEN, "刘浩", "中职", "二年级", "平原县职业中专"),
+                       student(YOUNG, "刘洋", "高校", "大二", "山东大学", enrol=2024, new="否")]}
+    [yulu] = found(warehouse(rows), "YULU")
+    assert (yulu["id_number"], float(yulu["amount"]), yulu["amount_period"]) == (TEEN, 3000.0, "year")
+
+
+def test_disabled_students_and_children_and_a_dropout_warning():
+    people = [gaj("H1", "何父", HEAD, "户主", RURAL), gaj("H1", "何小明", TEEN, "子", RURAL),
+              gaj("H1", "何小红", CHILD, "女", RURAL)]
+    rows = {"gaj_hjrk": people,
+            "swj_sr": [{"id_number": HEAD, "name": "何父", "tax_year": 2025, "income": 60000}],
+            "rsj_jy": [{"id_number": HEAD, "name": "何父", "employment_status": "就业", "pension_type": "职工",
+                        "public_job": "否"}],
+            "clh_cjr": [clh("何小明", TEEN, "视力", "四级", date(2020, 1, 1)),
+                        clh("何小红", CHILD, "听力", "四级", date(2020, 1, 1))],
+            "jtj_xs": [student(TEEN, "何小明", "高中", "高一"), student(CHILD, "何小红", "小学", "五年级")]}
+    con = warehouse(rows)
+    assert [(f["id_number"], float(f["amount"])) for f in found(con, "DIS_STUDENT")] == [(TEEN, 1500.0)]
+    assert [(f["id_number"], float(f["amount"]), f["amount_period"]) for f in found(con, "DIS_CHILD_REHAB")] == \
+        [(CHILD, 20000.0, "year")]                                   # 16-year-old: over DIS_REHAB_MAX_AGE
+    assert found(con, "W_DROPOUT") == []                             # not a hard household
+
+    rows = dibao_household(("刘小军", CHILD, "子"))                   # 12, no 学籍
+    [w] = found(warehouse(rows), "W_DROPOUT")
+    assert (w["id_number"], w["amount"], w["priority"]) == (CHILD, None, 2) and "控辍保学" in w["reason"]
+    rows["jtj_xs"] = [student(CHILD, "刘小军", "初中", aid="义务教育生活补助")]
+    assert found(warehouse(rows), "W_DROPOUT") == []
