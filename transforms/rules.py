@@ -45,6 +45,8 @@ from transforms.warehouse import SQL_DIR, build_sql, models_in_order
 
 REPO = Path(__file__).resolve().parents[1]
 RULES_DIR = REPO / "policies" / "rules"
+# libyaml's loader where PyYAML has it: every night and every test process reads ~70 rule files
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KINDS = ("discover", "review", "warning", "yellow")
 TARGETS = ("person", "household")
@@ -316,7 +318,7 @@ def load_rules(rules_dir: Path | None = None, parameters_file: Path | None = Non
     rules: list[Rule] = []
     for path in sorted(rules_dir.glob("*.yaml")):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         except yaml.YAMLError as exc:
             raise RuleError(f"{path.name}: not valid YAML: {exc}") from None
         rules.append(parse_rule(raw, path, known))
@@ -396,8 +398,10 @@ def base_relation_sql(rule: Rule) -> str:
     return {"person": "rules.v_person", "household": "rules.v_household", "benefit": "rules.v_benefit"}[rule.over]
 
 
-def compile_rule(rule: Rule) -> str:
-    """The SELECT that gives the rule's rows (before DISCOVER's receipt and exclusion filters)."""
+def compile_rule(rule: Rule, columns: list[str] | None = None) -> str:
+    """The SELECT that gives the rule's rows (before DISCOVER's receipt and exclusion filters).
+
+    `columns`: the facts the rule reads (see _execute_rule); all when None."""
     lets = "".join(f",\n        ({expand_sql(expr)}) AS {name}" for name, expr in rule.let)
     conditions = list(rule.conditions)
     if rule.policy == "reviewed":
@@ -425,10 +429,11 @@ def compile_rule(rule: Rule) -> str:
     fingerprint_parts += [f"coalesce(CAST(({expand_sql(f)}) AS VARCHAR), '')" for f in rule.fingerprint] \
         or ["reason"]
     fingerprint_parts.append("coalesce(CAST(amount AS VARCHAR), '')")
+    facts = "*" if columns is None else ", ".join(["param.*", *(f"facts.{c}" for c in columns)])
     return f"""WITH base AS (
-    SELECT *{lets}
-    FROM {base_relation_sql(rule)}
-    CROSS JOIN rules.param
+    SELECT {facts}{lets}
+    FROM {base_relation_sql(rule)} AS facts
+    CROSS JOIN rules.param AS param
 ),
 
 hit AS (
@@ -670,9 +675,17 @@ def _run_facts(con, sql_dir: Path = SQL_DIR) -> dict[str, int]:
     return counts
 
 
+def _facts_read(con, rule: Rule) -> list[str]:
+    """The columns of the rule's facts relation that its SQL names: the facts
+    relations are several hundred columns wide, and carrying them all through
+    every rule's query costs more than the query itself."""
+    named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", compile_rule(rule)))
+    return [c for c in _columns(con, base_relation_sql(rule)) if c in named]
+
+
 def _execute_rule(con, rule: Rule) -> int:
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {rule.table} AS\n{compile_rule(rule)}")
+        con.execute(f"CREATE OR REPLACE TABLE {rule.table} AS\n{compile_rule(rule, _facts_read(con, rule))}")
     except duckdb.Error as exc:
         raise RuleError(f"{rule.path.name}: the rule does not compile against the facts: {exc}") from None
     return con.execute(f"SELECT count(*) FROM {rule.table}").fetchall()[0][0]
