@@ -1,16 +1,16 @@
 -- rules.person_facts_review: the facts behind the REVIEW rules of policies.md
 -- §4 that the main person facts do not carry, one row per person of
--- core.person.
+-- core.person. Reads core, labels and ref only (rules simulate works without staging).
 --
 -- rv_homes / rv_shops: the person's 不动产 records of 房屋用途 住宅 / 商业
 --   (R_DB_PROPERTY; the 住宅 count against RESIDENTIAL_MAX is the household's
 --   `residences`), rv_property_text worded for a reason;
 -- rv_firm_text: 存续 entities the person is 法定代表人 of with 注册资本 ≥
 --   BIZ_CAPITAL_MAX (R_DB_BUSINESS);
--- rv_gjj_base: the 缴存基数 of a 正常 housing-fund account paid at most
---   GJJ_ACTIVE_MONTHS calendar months before the run month with 缴存基数 >
---   GJJ_BASE_FACTOR × STD(h) (the gjj clause of ASSET_OK; R_DB_GJJ);
--- rv_debtor: 履行情况 of a 失信被执行人 record 未履行 / 部分履行 (R_DEBTOR_DB);
+-- rv_gjj_base: the 缴存基数 of a housing-fund account failing the gjj clause
+--   of ASSET_OK as core.asset reads it (R_DB_GJJ);
+-- rv_debtor: 履行情况 of a 失信被执行人 record 未履行 / 部分履行, the label
+--   court_defaulter (R_DEBTOR_DB);
 -- rv_newly_emp: EMP with a 失业登记日期 in the last DB_TAPER_MONTHS months
 --   (registered unemployed, working now: new employment, 渐退 of R_DB_INCOME);
 -- rv_paid: policy -> monthly amount the person is paid (R_EXCLUSIVE compares);
@@ -27,10 +27,6 @@ WITH run AS (
 
 p AS (
     SELECT
-        max(value) FILTER (WHERE name = 'DB_STD_URBAN') AS db_std_urban,
-        max(value) FILTER (WHERE name = 'DB_STD_RURAL') AS db_std_rural,
-        max(value) FILTER (WHERE name = 'GJJ_BASE_FACTOR') AS gjj_base_factor,
-        max(value) FILTER (WHERE name = 'GJJ_ACTIVE_MONTHS')::INTEGER AS gjj_active_months,
         max(value) FILTER (WHERE name = 'DB_TAPER_MONTHS')::INTEGER AS db_taper_months
     FROM ref.parameter
 ),
@@ -58,40 +54,25 @@ firms AS (
     GROUP BY id_number
 ),
 
--- STD(h) of the household the person's 户籍 row is in
-standard AS (
-    SELECT pe.id_number,
-           CASE h.area WHEN 'urban' THEN p.db_std_urban WHEN 'rural' THEN p.db_std_rural END AS std
-    FROM core.person AS pe
-    JOIN core.household AS h ON h.household_no = pe.household_no
-    CROSS JOIN p
-),
-
+-- the gjj clause of ASSET_OK as core.asset reads it (over_limit: 正常, paid
+-- within GJJ_ACTIVE_MONTHS, 缴存基数 > GJJ_BASE_FACTOR × STD(h))
 funds AS (
     SELECT
-        g.id_number,
-        max(g.contribution_base) AS rv_gjj_base,
-        list({'source': g._source, 'file': g._file, 'row': g._row} ORDER BY g._file, g._row) AS ev_rv_gjj
-    FROM staging.stg_gjj_jc AS g
-    JOIN standard AS s ON s.id_number = g.id_number
-    CROSS JOIN p
-    CROSS JOIN run
-    WHERE g.fund_status = '正常'
-      AND g.last_paid_month IS NOT NULL
-      AND (year(run.run_date) * 12 + month(run.run_date)) - (year(g.last_paid_month) * 12 + month(g.last_paid_month))
-          <= p.gjj_active_months
-      AND g.contribution_base > p.gjj_base_factor * s.std
-    GROUP BY g.id_number
+        id_number,
+        max(amount) AS rv_gjj_base,
+        list({'source': _source, 'file': _file, 'row': _row} ORDER BY _file, _row) AS ev_rv_gjj
+    FROM core.asset
+    WHERE asset_kind = 'housing_fund' AND over_limit
+    GROUP BY id_number
 ),
 
 debtors AS (
     SELECT
         id_number,
-        string_agg(DISTINCT performance, '、') AS rv_debtor,
-        list({'source': _source, 'file': _file, 'row': _row} ORDER BY _file, _row) AS ev_rv_debtor
-    FROM staging.stg_fy_sxr
-    WHERE id_number IS NOT NULL AND performance IN ('未履行', '部分履行')
-    GROUP BY id_number
+        value AS rv_debtor,
+        [{'source': source_code, 'file': _file, 'row': _row}] AS ev_rv_debtor
+    FROM labels.person_label
+    WHERE label = 'court_defaulter'
 ),
 
 newly_employed AS (

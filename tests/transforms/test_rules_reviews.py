@@ -60,13 +60,15 @@ def test_business_at_the_capital_threshold_and_below():
 
 def test_housing_fund_base_above_twice_the_standard_and_recent():
     fund = {"id_number": A, "employer": "平原县某公司", "fund_status": "正常"}
-    # 2 × 720 = 1,440; paid 2025-12 is 3 calendar months before March: still active
-    con = warehouse(couple(gjj_jc=[{**fund, "contribution_base": 2000, "last_paid_month": date(2025, 12, 1)}]))
+    # 2 × 720 = 1,440; paid last month
+    con = warehouse(couple(gjj_jc=[{**fund, "contribution_base": 2000, "last_paid_month": date(2026, 2, 1)}]))
     assert hits(con, "R_DB_GJJ") == [("R_DB_GJJ", "DB_RURAL", "person", A, "H1", 600.0, 2, "15wd")]
     assert hits(warehouse(couple(gjj_jc=[{**fund, "contribution_base": 1400, "last_paid_month": date(2026, 2, 1)}])),
                 "R_DB_GJJ") == []
-    assert hits(warehouse(couple(gjj_jc=[{**fund, "contribution_base": 2000, "last_paid_month": date(2025, 11, 1)}])),
+    assert hits(warehouse(couple(gjj_jc=[{**fund, "contribution_base": 2000, "last_paid_month": date(2025, 10, 1)}])),
                 "R_DB_GJJ") == []
+    assert hits(warehouse(couple(gjj_jc=[{**fund, "contribution_base": 2000, "last_paid_month": date(2026, 2, 1),
+                                          "fund_status": "封存"}])), "R_DB_GJJ") == []
 
 
 # --- income ---------------------------------------------------------------------
