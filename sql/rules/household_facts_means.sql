@@ -12,8 +12,9 @@
 -- me_temp_year / me_temp_emerg: a member's 民政 临时救助 row with 起始年月 in
 --   the last WIN_YEAR / WIN_EMERG days (TEMP_EXPENSE / TEMP_EMERGENCY's
 --   exclusion; an older 临时救助 does not count).
--- me_collapse_emerg: a member's 应急 row 房屋倒塌 in the last WIN_EMERG days
---   (what W_DISASTER_HOUSE raises for TEMP_EMERGENCY).
+-- me_house_emerg / me_collapse_emerg: a member's 应急 row 房屋倒塌 or 严重损坏 /
+--   房屋倒塌 in the last WIN_EMERG days (W_DISASTER_HOUSE raised for a member:
+--   VETERAN_HARDSHIP; with 房屋倒塌: TEMP_EMERGENCY).
 -- me_house_recent / me_collapse_recent: a member's 房屋倒塌 or 严重损坏 row /
 --   房屋倒塌 row in the last WIN_RECENT days (DISASTER_LIVING; crops only: none).
 -- me_earner_death: W_EARNER_DEATH — a working-age person of the 户号 (gaj row)
@@ -68,6 +69,7 @@ temp_aid AS (
 disaster AS (
     SELECT
         y.id_number,
+        bool_or(y.disaster_date > run.run_date - p.win_emerg) AS house_emerg,
         bool_or(y.loss_type = '房屋倒塌' AND y.disaster_date > run.run_date - p.win_emerg) AS collapse_emerg,
         bool_or(y.loss_type = '房屋倒塌') AS collapse_recent,
         max(y.disaster_date) AS last_date,
@@ -95,6 +97,7 @@ member_facts AS (
         coalesce(bool_or(t.in_year), false) AS me_temp_year,
         coalesce(bool_or(t.in_emerg), false) AS me_temp_emerg,
         flatten(list(t.ev) FILTER (WHERE t.in_year)) AS ev_me_temp,
+        coalesce(bool_or(d.house_emerg), false) AS me_house_emerg,
         coalesce(bool_or(d.collapse_emerg), false) AS me_collapse_emerg,
         bool_or(d.id_number IS NOT NULL) AS me_house_recent,
         coalesce(bool_or(d.collapse_recent), false) AS me_collapse_recent,
@@ -142,6 +145,7 @@ final AS (
         END AS me_pci,
         coalesce(mf.me_temp_year, false) AS me_temp_year,
         coalesce(mf.me_temp_emerg, false) AS me_temp_emerg,
+        coalesce(mf.me_house_emerg, false) AS me_house_emerg,
         coalesce(mf.me_collapse_emerg, false) AS me_collapse_emerg,
         coalesce(mf.me_house_recent, false) AS me_house_recent,
         coalesce(mf.me_collapse_recent, false) AS me_collapse_recent,

@@ -155,3 +155,99 @@ def test_earner_death_warns_the_household_and_proposes_emergency_aid():
 def test_no_earner_death_warning_while_the_spouse_works():
     con = warehouse(earner_rows("就业"))
     assert found(con, "W_EARNER_DEATH") == [] and found(con, "TEMP_EMERGENCY") == []
+
+
+# --- W_UNEMPLOY_MON, W_NEW_SEVERE_DIS, MONITOR_AID -------------------------------------
+
+def monitored_rows(unemployed_since):
+    return {
+        "gaj_hjrk": [gaj("H1", "孙大", SON, "户主", RURAL)],
+        "rsj_jy": [rsj(SON, "孙大", "失业登记", unemployed_since=unemployed_since)],
+        "xczx_jc": [{"household_no": "H1", "id_number": SON, "name": "孙大", "household_type": "脱贫户",
+                     "risk_type": "因失业", "risk_cleared": "是"}],
+    }
+
+
+def test_recent_unemployment_in_a_monitored_household_warns():
+    con = warehouse(monitored_rows(date(2026, 2, 1)))
+    (item,) = found(con, "W_UNEMPLOY_MON")
+    assert item["id_number"] == SON and item["amount"] is None and "2026-02-01" in item["reason"]
+    assert found(con, "MONITOR_AID") == []  # already monitored
+
+
+def test_unemployment_older_than_90_days_does_not_warn():
+    assert found(warehouse(monitored_rows(date(2025, 12, 1))), "W_UNEMPLOY_MON") == []
+
+
+def severe_rows(issued, village=RURAL):
+    return {
+        "gaj_hjrk": [gaj("H1", "孙大", SON, "户主", village)],
+        "clh_cjr": [clh("孙大", SON, "肢体", "一级", issued)],
+        "rsj_jy": [rsj(SON, "孙大", "就业", "职工")],
+        "swj_sr": [swj(SON, "孙大", 60000)],
+    }
+
+
+def test_new_severe_disability_warns_and_a_rural_household_gets_monitor_aid():
+    con = warehouse(severe_rows(date(2026, 2, 1)))
+    (warning,) = found(con, "W_NEW_SEVERE_DIS")
+    assert warning["id_number"] == SON and "一级肢体" in warning["reason"]
+    (aid,) = found(con, "MONITOR_AID")
+    assert aid["household_no"] == "H1" and aid["amount"] is None and "新发重度残疾证" in aid["reason"]
+
+
+def test_old_certificate_or_urban_household_no_monitor_aid():
+    con = warehouse(severe_rows(date(2025, 10, 1)))
+    assert found(con, "W_NEW_SEVERE_DIS") == [] and found(con, "MONITOR_AID") == []
+    con = warehouse(severe_rows(date(2026, 2, 1), village=URBAN))
+    assert len(found(con, "W_NEW_SEVERE_DIS")) == 1 and found(con, "MONITOR_AID") == []
+
+
+# --- VETERAN_HARDSHIP, UNION_POOR_WORKER -------------------------------------------------
+
+def veteran_rows(tax):
+    return {
+        "gaj_hjrk": [gaj("H1", "孙老汉", OLD, "户主", RURAL)],
+        "tyjr_yf": [{"id_number": OLD, "name": "孙老汉", "veteran_category": "在乡复员军人", "monthly_allowance": 500}],
+        "swj_sr": [swj(OLD, "孙老汉", tax)],
+    }
+
+
+def test_veteran_with_low_income_gets_hardship_aid():
+    # INC = 6,000 + 12 × 500 = 12,000 -> PCI 1,000 ≤ 1.5 × 720 = 1,080
+    (item,) = found(warehouse(veteran_rows(6000)), "VETERAN_HARDSHIP")
+    assert (float(item["amount"]), item["amount_period"]) == (5000.0, "once")
+    assert "在乡复员军人" in item["reason"]
+
+
+def test_veteran_above_the_income_line_gets_none():
+    # INC = 7,200 + 6,000 = 13,200 -> PCI 1,100 > 1,080
+    assert found(warehouse(veteran_rows(7200)), "VETERAN_HARDSHIP") == []
+
+
+def worker_rows(income, filed=False):
+    rows = {
+        "gaj_hjrk": [gaj("H1", "孙大", SON, "户主", URBAN), gaj("H1", "王妻", WIFE, "配偶", URBAN),
+                     gaj("H1", "孙小", KID, "子", URBAN)],
+        "rsj_jy": [rsj(SON, "孙大", "就业", "职工"), rsj(WIFE, "王妻", "就业", "职工")],
+        "swj_sr": [swj(SON, "孙大", income)],
+    }
+    if filed:
+        rows["zgh_knzg"] = [{"id_number": SON, "name": "孙大", "employer": "某厂", "hardship_type": "深度困难",
+                             "filed_date": date(2025, 6, 1)}]
+    return rows
+
+
+def test_poor_worker_gets_union_aid_unless_already_filed():
+    # PCI = 30,000 / 12 / 3 = 833.33 ≤ DB_STD_URBAN 900 (深度困难)
+    con = warehouse(worker_rows(30000))
+    items = found(con, "UNION_POOR_WORKER")
+    assert sorted((r["id_number"], float(r["amount"]), r["amount_period"]) for r in items) == sorted(
+        [(SON, 2000.0, "year"), (WIFE, 2000.0, "year")])
+    con = warehouse(worker_rows(30000, filed=True))
+    assert [r["id_number"] for r in found(con, "UNION_POOR_WORKER")] == [WIFE]
+
+
+def test_worker_above_the_line_without_hardship_gets_none():
+    # PCI = 36,000 / 36 = 1,000 > 900, ≤ 1,350 but no MARK
+    assert found(warehouse(worker_rows(36000)), "UNION_POOR_WORKER") == []
