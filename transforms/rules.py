@@ -885,11 +885,10 @@ def simulate(warehouse: Path, changes: dict[str, float | list[str]], on: date | 
         for schema, table in tables:
             if schema in ("core", "labels") and rebuild and table not in ("person_link", "link_review"):
                 continue
-            if schema == "staging" and not rebuild:
-                continue
             if schema in ("ref",) and table in ("run", "parameter"):
                 continue
-            kind = "TABLE" if schema in ("staging", "ref") or rebuild else "VIEW"
+            # the facts of some rule families read staging directly: a view is enough unless rebuilt
+            kind = "TABLE" if schema == "ref" or rebuild else "VIEW"
             con.execute(f"CREATE {kind} {schema}.{table} AS SELECT * FROM w.{schema}.{table}")
         con.execute("CREATE TABLE ref.run AS SELECT ?::DATE AS run_date", [on])
 

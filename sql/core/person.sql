@@ -133,7 +133,7 @@ renamed AS (
         d.change_date,
         d.in_household_register,
         coalesce(d.id_link_method, 'id_number') AS link_method,
-        d.register_status = '死亡' OR c.id_number IS NOT NULL AS is_dead,
+        coalesce(d.register_status = '死亡', false) OR c.id_number IS NOT NULL AS is_dead,
         CASE
             WHEN c.id_number IS NOT NULL THEN coalesce(
                 c.death_date,

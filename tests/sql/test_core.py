@@ -107,6 +107,7 @@ def test_people_only_other_departments_know_are_added_without_a_township():
     outsider = rows[SUN_DEFU]
     assert outsider["in_household_register"] is False and outsider["township_code"] is None
     assert outsider["is_gone"] is True and outsider["_source"] == "mzj_jzdx"
+    assert outsider["is_dead"] is False  # known alive to the department that pays them
     assert outsider["birth_date"] == date(1940, 2, 1) and outsider["sex"] == "男"
 
 
