@@ -98,16 +98,17 @@ CREATE OR REPLACE MACRO value_date_from_text(a) AS
         '^([0-9]{{4}})[-/.年]([0-9]{{1,2}})[-/.月]([0-9]{{1,2}})日?(?:[ T][0-9]{{1,2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:[.][0-9]+)?)?)?$',
         ['y', 'm', 'd'])) AS DATE);
 
--- Forms in order of frequency: ISO, `20210305`, then an Excel serial (five
--- digits: day 1 = 1900-01-01 with Excel's phantom 1900-02-29, hence the
--- 1899-12-30 epoch; 10000..99999 spans 1927..2173, so a bare year is never
--- taken for a date), then the rest.
+-- Forms in order of frequency: ISO, `20210305`, then an Excel serial (day 1 =
+-- 1900-01-01 with Excel's phantom 1900-02-29, hence the 1899-12-30 epoch;
+-- four or five digits from 2101: 2101..99999 spans 1905-10..2173, the birth
+-- dates of the county's oldest included, while a bare year 1900..2100 is
+-- never taken for a date), then the rest.
 CREATE OR REPLACE MACRO value_parse_date(a) AS
     CASE
         WHEN regexp_full_match(a, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}') THEN TRY_CAST(a AS DATE)
         WHEN regexp_full_match(a, '[0-9]{{8}}')
             THEN TRY_CAST(substr(a, 1, 4) || '-' || substr(a, 5, 2) || '-' || substr(a, 7, 2) AS DATE)
-        WHEN regexp_full_match(a, '[0-9]{{5}}([.][0-9]+)?')
+        WHEN regexp_full_match(a, '[0-9]{{4,5}}([.][0-9]+)?') AND CAST(a AS DOUBLE) >= 2101
             THEN CAST(DATE '1899-12-30' + CAST(floor(CAST(a AS DOUBLE)) AS INTEGER) AS DATE)
         ELSE value_date_from_text(a)
     END;

@@ -43,6 +43,12 @@ def test_parse_date_cn_forms(con, raw):
     assert evaluate(con, "parse_date_cn", [raw]) == [date(2021, 3, 5)]
 
 
+def test_a_four_digit_serial_is_an_old_birth_date_but_a_bare_year_is_no_date(con):
+    # Excel writes 1924-11-04 as 9075 in a General cell; 1900..2100 stay years
+    assert evaluate(con, "parse_date_cn", ["9075", "2101", "2100", "1950"]) == [
+        date(1924, 11, 4), date(1905, 10, 1), None, None]
+
+
 @pytest.mark.parametrize("raw", ["2021-02-30", "2021-13-01", "abc", "2021", "1-2-3", "12021-03-05", "2021-03",
                                  "", "无", None, "3.72422E+17"])
 def test_parse_date_cn_not_a_date(con, raw):
