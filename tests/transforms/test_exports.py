@@ -47,8 +47,12 @@ def county_rows():
         # as in E1, the parents already receive what their household and certificates open
         + [{"name": name, "id_number": id_number, "benefit_category": category, "monthly_amount": amount,
             "start_month": date(2024, 1, 1)}
-           for name, id_number in (("赵大山", "372422198001011234"), ("钱小花", "372422198202022345"))
-           for category, amount in (("农村低保", 720), ("困难残疾人生活补贴", 150), ("重度残疾人护理补贴", 150))],
+           for name, id_number, nursing in (("赵大山", "372422198001011234", 150),
+                                            ("钱小花", "372422198202022345", 200))
+           for category, amount in (("农村低保", 720), ("困难残疾人生活补贴", 150), ("重度残疾人护理补贴", nursing))],
+        # the boy is at school with the aid his household opens (no dropout warning)
+        "jtj_xs": [{"student_no": "G8", "id_number": "371426201601013456", "name": "赵小宝",
+                    "school_level": "小学", "aid_programme": "义务教育生活补助"}],
     })
 
 

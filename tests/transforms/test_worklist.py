@@ -119,8 +119,12 @@ def test_changed_facts_re_export_the_item_with_its_first_due_date():
     changed["clh_cjr"][1]["disability_grade"] = "二级"
     result, exported = night(con, changed, date(2026, 3, 18))
     assert result["counts"]["changed"] == 2
-    assert len(exported) == 2 and all(w["export_reason"] == "changed" for w in exported)
-    assert all(w["due_date"] == date(2026, 4, 3) and "二级" in w["reason"] for w in exported)
+    fuc = [w for w in exported if w["policy_code"] == "FACT_UNSUPPORTED_CHILD"]
+    assert len(fuc) == 2 and all(w["export_reason"] == "changed" for w in fuc)
+    assert all(w["due_date"] == date(2026, 4, 3) and "二级" in w["reason"] for w in fuc)
+    # the mother's nursing allowance now exceeds the grade-2 amount: a new item of its own
+    others = [(w["rule_code"], w["policy_code"], w["export_reason"]) for w in exported if w not in fuc]
+    assert others == [("R_AMOUNT", "DIS_NURSING", "new")]
     _, exported = night(con, changed, date(2026, 3, 19))
     assert exported == []
 
