@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/datapool demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
