@@ -40,8 +40,8 @@ from typing import Any
 import duckdb
 import yaml
 
-from transforms.parameters import PARAMETERS_FILE, load_parameter_file, parameters_in_force
-from transforms.warehouse import SQL_DIR, build_sql, models_in_order
+from transforms.parameters import load_parameter_file, parameters_in_force
+from transforms.warehouse import SQL_DIR, build_models, build_sql, models_in_order
 
 REPO = Path(__file__).resolve().parents[1]
 RULES_DIR = REPO / "policies" / "rules"
@@ -326,7 +326,6 @@ def load_rules(rules_dir: Path | None = None, parameters_file: Path | None = Non
     duplicated = {c for c in codes if codes.count(c) > 1}
     if duplicated:
         raise RuleError(f"rule code(s) {', '.join(sorted(duplicated))} defined twice in {rules_dir}")
-    discover_codes = {r.code for r in rules if r.kind == "discover"}
     for rule in rules:
         for other in rule.exclusive_with:
             if other not in POLICY_CODES:
@@ -663,16 +662,8 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
 
 
 def _run_facts(con, sql_dir: Path = SQL_DIR) -> dict[str, int]:
-    counts = {}
-    for model in models_in_order("rules", sql_dir):
-        if model.name == "finding":
-            continue
-        try:
-            con.execute(build_sql(model))
-        except duckdb.Error as exc:
-            raise RuntimeError(f"model {model.path.relative_to(sql_dir.parent)} failed: {exc}") from exc
-        counts[model.table] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
-    return counts
+    """The facts models of sql/rules (rules.finding comes last, after the rules)."""
+    return build_models(con, [m for m in models_in_order("rules", sql_dir) if m.name != "finding"], sql_dir)
 
 
 def _facts_read(con, rule: Rule) -> list[str]:

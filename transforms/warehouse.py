@@ -66,8 +66,13 @@ def run_layer(con: duckdb.DuckDBPyConnection, layer: str, sql_dir: Path = SQL_DI
 
         return run_rules(con)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    return build_models(con, models_in_order(layer, sql_dir), sql_dir)
+
+
+def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: Path = SQL_DIR) -> dict[str, int]:
+    """Build the given models in order, naming the file of one that fails; row counts by table."""
     counts: dict[str, int] = {}
-    for model in models_in_order(layer, sql_dir):
+    for model in models:
         try:
             con.execute(build_sql(model))
         except duckdb.Error as exc:

@@ -5,7 +5,6 @@ outputs and nothing else."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 from datetime import date
