@@ -13,6 +13,7 @@ import json
 from datetime import date, datetime, timezone
 
 import duckdb
+import pyarrow as pa
 
 from sources.home import Home
 from transforms import build
@@ -34,6 +35,8 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
             ("village_code", "p.village_code", "村居代码 (12 digits)"),
             ("is_urban", "p.is_urban", "true when the village code is an urban community (digits 10-12 001-099)"),
             ("life_status", "p.life_status", "alive, deceased, moved_out, cancelled, incarcerated or not_in_register"),
+            ("life_status_date", "p.life_status_date",
+             "date the life status took effect (death, move, cancellation, prison start); NULL when alive"),
             ("in_household_register", "p.in_household_register",
              "false for IDs seen only in other departments' data"),
         ],
@@ -44,14 +47,17 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
         "One row per household (户号) of the register, pseudonymised.",
         [
             ("household_key", "hk.hashed", "keyed hash of the household number (户号)"),
+            ("head_person_key", "pk.hashed", "person_key of the head of household (户主)"),
             ("township_code", "h.township_code", "乡镇街道代码 of the head"),
             ("village_code", "h.village_code", "村居代码 of the head"),
             ("is_urban", "h.is_urban", "urban community (true) or rural village (false)"),
             ("size", "h.size", "n of policies.md: living members with status 正常, not in prison"),
+            ("members_registered", "h.members_registered", "members in the household register, living or not"),
+            ("yearly_income", "h.yearly_income", "INC of policies.md: the household's yearly income (yuan)"),
             ("per_capita_monthly_income", "h.per_capita_monthly_income",
              "PCI of policies.md: yearly household income / 12 / n (yuan)"),
         ],
-        "w.core.household h LEFT JOIN hk ON hk.value = h.household_no",
+        "w.core.household h LEFT JOIN hk ON hk.value = h.household_no LEFT JOIN pk ON pk.value = h.head_id_number",
     ),
     "person_label": (
         "One row per person and label (seven categories).",
@@ -108,6 +114,7 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
             ("kind", "wl.kind", "discover, review, warning or yellow"),
             ("policy_code", "wl.policy_code", "policy of policies.md §3"),
             ("rule_code", "wl.rule_code", "DISCOVER or the R_/W_/Y_ rule"),
+            ("target", "wl.target", "person or household: whom the item is about"),
             ("person_key", "pk.hashed", "keyed hash of the person's (or head's) ID number"),
             ("household_key", "hk.hashed", "keyed hash of the household number"),
             ("township_code", "wl.township_code", "township the item is assigned to (371426000 = county office)"),
@@ -117,8 +124,13 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
             ("amount", "wl.amount", "estimated amount (yuan) for the period"),
             ("amount_period", "wl.amount_period", "month, year or once"),
             ("priority", "wl.priority", "1 urgent, 2 normal, 3 routine"),
+            ("first_seen", "wl.first_seen", "night the finding was first made"),
+            ("dispatched_on", "wl.dispatched_on", "night the item was first sent to the township"),
             ("due_date", "wl.due_date", "due date, fixed at first dispatch (working days)"),
-            ("status", "wl.status", "new, dispatched, verified_eligible, ... closed_by_data"),
+            ("status", "wl.status",
+             "new, dispatched (open); verified_eligible, not_eligible, already_covered, confirmed, "
+             "not_confirmed, unreachable, refused (township feedback); closed_by_data"),
+            ("status_date", "wl.status_date", "date the status was last set"),
             ("overdue", "wl.overdue", "due date passed while the item is open"),
         ],
         "w.marts.worklist wl LEFT JOIN pk ON pk.value = wl.id_number LEFT JOIN hk ON hk.value = wl.household_no",
@@ -152,6 +164,63 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
         ],
         "w.meta.run r",
     ),
+    "expectation_result": (
+        "Data-quality checks (Great Expectations) of each accepted delivery: counts and percentages only.",
+        [
+            ("run_date", "e.run_date", "night the delivery was checked"),
+            ("source_code", "e.source_code", "source code of sources.md"),
+            ("file_name", "e.file_name", "file name as delivered"),
+            ("expectation", "e.expectation", "the check, e.g. column_values_to_not_be_null"),
+            ("column_name", "e.column_name", "canonical column checked; NULL for table-level checks"),
+            ("success", "e.success", "true when the delivery met the expectation"),
+            ("unexpected_percent", "e.unexpected_percent", "share of rows not meeting it (percent)"),
+            ("element_count", "e.element_count", "rows checked"),
+        ],
+        "w.meta.expectation_result e",
+    ),
+    "rejected_value": (
+        "Values rejected from deliveries, counted by file, column and kind (the values themselves stay out).",
+        [
+            ("run_date", "j.run_date", "night the file was read"),
+            ("source_code", "j.source_code", "source code of sources.md"),
+            ("file_name", "j.file_name", "file name as delivered"),
+            ("column_header", "j.\"column\"", "column as headed in the delivered file"),
+            ("value_kind", "j.value_kind", "what was wrong, e.g. wrong_check_digit, id_mangled_by_excel, missing"),
+            ("rows", "count(*)", "rows rejected for this reason"),
+        ],
+        "w.meta.reject j GROUP BY ALL ORDER BY ALL",
+    ),
+    "division": (
+        "Townships and villages of the county (reference/divisions.csv): names for the codes.",
+        [
+            ("code", "d.code", "division code: 9 digits for a township, 12 for a village"),
+            ("name", "d.name", "division name"),
+            ("township_code", "d.township_code", "the township the division belongs to"),
+            ("level", "d.level", "township or village"),
+        ],
+        "w.ref.division d",
+    ),
+    "parameter": (
+        "Policy parameters in force on the night (policies/parameters.yaml): amounts, standards, thresholds.",
+        [
+            ("name", "pa.name", "parameter name, e.g. DB_STD_RURAL"),
+            ("value", "pa.value", "numeric value; NULL for a list parameter"),
+            ("text_value", "pa.text_value", "value of a list parameter, | separated"),
+            ("unit", "pa.unit", "unit of the value"),
+            ("effective_from", "pa.effective_from", "date this value took effect"),
+            ("description", "pa.description", "what the parameter is"),
+            ("reference", "pa.reference", "where the value is published"),
+        ],
+        "w.ref.parameter pa",
+    ),
+    "policy": (
+        "The policy catalogue of policies.md §3: code and name.",
+        [
+            ("policy_code", "po.policy_code", "policy code as in benefit.policy_code and worklist.policy_code"),
+            ("policy_name", "po.policy_name", "政策名称, as on the township worklists"),
+        ],
+        "policy_names po",
+    ),
 }
 
 
@@ -181,6 +250,24 @@ def record_run(con: duckdb.DuckDBPyConnection, run_date: date, started_at: str, 
     return run
 
 
+def policy_table() -> pa.Table:
+    """Policy codes and the names the township worklists print (transforms.worklist.POLICY_NAMES)."""
+    from transforms.worklist import POLICY_NAMES
+
+    codes = sorted(POLICY_NAMES)
+    return pa.table({"policy_code": codes, "policy_name": [POLICY_NAMES[c] for c in codes]})
+
+
+def data_dictionary_markdown() -> str:
+    """The data dictionary of docs/analysts.md, from the same comments the database carries."""
+    out = []
+    for view, (comment, columns, _) in ANALYTICS_TABLES.items():
+        out += [f"### `{view}`", "", comment, "", "| column | meaning |", "|---|---|"]
+        out += [f"| `{name}` | {text.replace('|', '&#124;')} |" for name, _, text in columns]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
 def _comment(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -195,25 +282,31 @@ def publish_analytics(home: Home) -> None:
     key = load_or_create_key(home)
     target = home.analytics
     path = build.building_path(target)
-    path.unlink(missing_ok=True)
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)  # a crashed build is never resumed half-way
     with duckdb.connect(str(path)) as con:
         con.execute(f"ATTACH '{home.warehouse}' AS w (READ_ONLY)")
         ids = [r[0] for r in con.execute(
             "SELECT id_number FROM w.core.person UNION SELECT id_number FROM w.marts.worklist "
-            "UNION SELECT id_number FROM w.core.benefit UNION SELECT id_number FROM w.labels.person_label"
-        ).fetchall()]
+            "UNION SELECT id_number FROM w.core.benefit UNION SELECT id_number FROM w.labels.person_label "
+            "UNION SELECT head_id_number FROM w.core.household").fetchall()]
         households = [r[0] for r in con.execute(
             "SELECT household_no FROM w.core.person UNION SELECT household_no FROM w.core.household "
             "UNION SELECT household_no FROM w.marts.worklist").fetchall()]
         # The key tables live only in this connection: registered, never written to the file.
         con.register("pk", key_table(ids, key, "P"))
         con.register("hk", key_table(households, key, "H"))
+        con.register("policy_names", policy_table())
         for view, (comment, columns, _) in ANALYTICS_TABLES.items():
             con.execute(analytics_sql(view))
             con.execute(f"COMMENT ON TABLE {view} IS {_comment(comment)}")
             for name, _, col_comment in columns:
                 con.execute(f"COMMENT ON COLUMN {view}.{name} IS {_comment(col_comment)}")
-        con.unregister("pk")
-        con.unregister("hk")
+        for name in ("pk", "hk", "policy_names"):
+            con.unregister(name)
         con.execute("DETACH w")
     build.swap_in(path, target)
+
+
+if __name__ == "__main__":  # `python -m transforms.analytics` prints the data dictionary for docs/analysts.md
+    print(data_dictionary_markdown(), end="")

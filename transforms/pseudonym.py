@@ -3,12 +3,18 @@
 The key is what keeps the analysts' copy pseudonymous: without it nobody can
 hash a known ID number and look the person up. It comes from the environment
 (`DATAPOOL_PSEUDONYM_KEY`, hex) or from `HOME/secrets/pseudonym.key`, created
-on first use with 0600 permissions and kept across nights so keys are stable.
+on first use with 0600 permissions (its folder 0700) and kept across nights so
+keys are stable. The file lives in the home, never in the code repository
+(`.gitignore` ignores `secrets/` and `*.key` for a home placed inside it).
+
+Changing the key (or switching between the variable and the file) changes
+every `person_key` and `household_key`: analysts' saved keys stop matching.
 """
 from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,31 +24,61 @@ from transforms.masking import person_key
 
 ENV_VAR = "DATAPOOL_PSEUDONYM_KEY"
 KEY_BYTES = 32
+MIN_KEY_BYTES = 16
+
+
+class PseudonymKeyError(ValueError):
+    """The pseudonymisation key is unusable; the message names the variable or file and the fix."""
 
 
 def key_path(home: Home) -> Path:
     return home.secrets / "pseudonym.key"
 
 
+def _parse_key(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        raise PseudonymKeyError(f"{where}: the key must be hex, e.g. the output of `openssl rand -hex 32`") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise PseudonymKeyError(f"{where}: the key is shorter than {MIN_KEY_BYTES} bytes ({len(key)})")
+    return key
+
+
+def _read_key_file(path: Path) -> bytes:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise PseudonymKeyError(f"{path}: the pseudonymisation key is readable by others (mode {mode:04o}); "
+                        f"run `chmod 600 {path}`")
+    return _parse_key(path.read_text(encoding="ascii", errors="replace"), str(path))
+
+
 def load_or_create_key(home: Home) -> bytes:
+    """The county's key: the environment variable, else the home's key file (created on first use)."""
     from_env = os.environ.get(ENV_VAR)
     if from_env:
-        try:
-            key = bytes.fromhex(from_env.strip())
-        except ValueError as exc:
-            raise ValueError(f"{ENV_VAR} must be hex, e.g. the output of `openssl rand -hex 32`") from exc
-        if len(key) < 16:
-            raise ValueError(f"{ENV_VAR} is shorter than 16 bytes")
-        return key
+        return _parse_key(from_env, ENV_VAR)
     path = key_path(home)
     if path.exists():
-        return bytes.fromhex(path.read_text().strip())
+        return _read_key_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(KEY_BYTES) + "\n")
-    return bytes.fromhex(path.read_text().strip())
+    # Written under a temporary name and linked into place, so a reader never
+    # sees a half-written key and two first runs agree on one key.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # fails if another run created the key first: theirs wins
+        except FileExistsError:
+            pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _read_key_file(path)
 
 
 def key_table(values: list[str], key: bytes, prefix: str = "") -> pa.Table:
