@@ -30,7 +30,7 @@ def add_outsiders(county: County) -> np.ndarray:
     sex = np.where(rng.random(n) < 0.6, "男", "女")
     birth = birth_dates(rng, ctx.D, age, ctx.window)
     years = pd.Series(birth).dt.year.to_numpy()
-    prefix = np.where(rng.random(n) < 0.35, np.where(years < 1994, "372422", "371426"),
+    prefix = np.where(rng.random(n) < 0.35, np.where(years < 1994, ctx.old_prefix, ctx.new_prefix),
                       rng.choice(np.array(OTHER_PREFIXES), n))
     ids = make_ids(rng, prefix, birth, sex == "男", set(county.P.id.tolist()))
     surname = rng.choice(np.array(list("王李张刘陈杨赵孙马周吴徐高郭朱胡林何")), n)

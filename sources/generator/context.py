@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .idnum import id_check_digit
+from .places import old_prefix
+from .population import NEW_PREFIX, OLD_PREFIX
+
 EXAMPLES_DATE = dt.date(2026, 3, 15)  # D of policies.md §7
+EXAMPLES_COUNTY = "371426"  # 平原县: the county policies.md §7 writes its codes and ID numbers for
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Ctx:
     people: int
     nights: int = 0
     quirk_rate: float = 0.01
+    county: str = EXAMPLES_COUNTY
     _streams: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -60,6 +66,32 @@ class Ctx:
     def night_dates(self) -> list[dt.date]:
         """Run dates of nights 2..K+1 (night k runs on D + k - 1)."""
         return [self.date + dt.timedelta(days=k - 1) for k in range(2, self.nights + 2)]
+
+    @property
+    def new_prefix(self) -> str:
+        """Region code of IDs issued here since 1994: the county's own code."""
+        return self.county
+
+    @property
+    def old_prefix(self) -> str:
+        """Region code of IDs issued here before 1994 (under the former 德州地区)."""
+        return old_prefix(self.county)
+
+    def local(self, code: str) -> str:
+        """A place code of the worked examples (平原县's) moved into this county."""
+        if self.county != EXAMPLES_COUNTY and code.startswith(EXAMPLES_COUNTY):
+            return self.county + code[len(EXAMPLES_COUNTY):]
+        return code
+
+    def local_id(self, id_number: str) -> str:
+        """A worked example's ID number as this county would have issued it: the
+        平原县 region code (old or new) replaced, the check digit recomputed; birth
+        date, sequence and sex unchanged, so every outcome of §7 holds."""
+        if self.county == EXAMPLES_COUNTY:
+            return id_number
+        head = {NEW_PREFIX: self.new_prefix, OLD_PREFIX: self.old_prefix}.get(id_number[:6], id_number[:6])
+        first17 = head + id_number[6:17]
+        return first17 + id_check_digit(first17)
 
     def rng(self, name: str) -> np.random.Generator:
         return np.random.default_rng([self.seed & 0xFFFFFFFF, zlib.crc32(name.encode("utf-8"))])

@@ -5,6 +5,7 @@ import datetime as dt
 import shutil
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from .facts import (cremations_from_register, draw_corrections, draw_disabilitie
 from .model import County
 from .nights import plan_nights, plant_night_truth, write_drops
 from .oracle import evaluate
-from .places import build_places
+from .places import COUNTY_CODE, build_places, county_townships
 from .planted import plant_all
 from .quirks import UNUSABLE_ID_KINDS, damage
 from .receipts import Stats, pay
@@ -31,7 +32,8 @@ FINDING_COLUMNS = ["night", "kind", "rule_code", "policy_code", "target", "id_nu
 MIN_PEOPLE = 100
 
 
-def build_county(ctx: Ctx, timings: dict | None = None) -> tuple[County, Stats, list]:
+def build_county(ctx: Ctx, timings: dict | None = None,
+                 guests: Callable[[County], None] | None = None) -> tuple[County, Stats, list]:
     t = time.perf_counter()
     timings = timings if timings is not None else {}
 
@@ -41,7 +43,7 @@ def build_county(ctx: Ctx, timings: dict | None = None) -> tuple[County, Stats, 
         timings[name] = round(now - t, 2)
         t = now
 
-    places = build_places(ctx.rng("places"), ctx.people)
+    places = build_places(ctx.rng("places"), ctx.people, ctx.county)
     county = County(ctx, places)
     planter = plant_all(county)
     county.build()
@@ -61,6 +63,11 @@ def build_county(ctx: Ctx, timings: dict | None = None) -> tuple[County, Stats, 
     draw_monitoring(county)
     lap("facts")
     outsiders = add_outsiders(county)
+    if guests is not None:
+        # People registered in another county who show up here (city.py): added
+        # before the receipts so that every later step and the oracle see them.
+        guests(county)
+        county.flush()
     stats = pay(county)
     planter.finish_after_receipts()
     county.flush()
@@ -142,8 +149,13 @@ def inert_people(county: County, stats: Stats, plans: list, findings: pd.DataFra
     return ok
 
 
-def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, quirk_rate: float = 0.01) -> dict:
-    """Write a synthetic county into `out` (see the package docstring); return counts."""
+def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, quirk_rate: float = 0.01,
+             county: str = COUNTY_CODE, guests: Callable[[County], None] | None = None) -> dict:
+    """Write a synthetic county into `out` (see the package docstring); return counts.
+
+    `county` is the county code (平原县 by default; any county of 德州市, places.py).
+    `guests(county)` may add people from elsewhere and their facts before the
+    receipts are drawn (city.py plants cross-county cases so)."""
     if people < MIN_PEOPLE:
         raise ValueError(f"people must be at least {MIN_PEOPLE}")
     if nights < 0:
@@ -152,8 +164,10 @@ def generate(out: Path, people: int, date: dt.date, seed: int, nights: int = 0, 
         raise ValueError("quirk_rate must be between 0 and 0.2")
     out = Path(out)
     timings: dict = {}
-    ctx = Ctx(date=date, seed=int(seed), people=int(people), nights=int(nights), quirk_rate=float(quirk_rate))
-    county, stats, plans = build_county(ctx, timings)
+    county_townships(county)  # an unknown county code fails here, before anything is written
+    ctx = Ctx(date=date, seed=int(seed), people=int(people), nights=int(nights), quirk_rate=float(quirk_rate),
+              county=county)
+    county, stats, plans = build_county(ctx, timings, guests)
     t0 = time.perf_counter()
     for sub in ("drops", "truth"):
         shutil.rmtree(out / sub, ignore_errors=True)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .context import Ctx
-from .places import TOWNSHIP_NAME, Places
+from .places import Places
 from .population import (NameBank, birth_dates, ethnicities, given_names, household_numbers,
                          household_surnames, id_prefixes, make_ids, phones, sample_population)
 
@@ -56,7 +56,7 @@ class County:
 
     def household(self, village: str, tag: str, locked: bool = False) -> int:
         hid = len(self.households)
-        self.households.append({"hid": hid, "village": village, "tag": tag, "locked": locked})
+        self.households.append({"hid": hid, "village": self.ctx.local(village), "tag": tag, "locked": locked})
         return hid
 
     def person(self, hid: int, rel: str, sex: str | None = None, age: int | None = None,
@@ -65,6 +65,7 @@ class County:
         pid = len(self.persons)
         h = self.households[hid]
         if id_number is not None:
+            id_number = self.ctx.local_id(id_number)
             sex = "男" if int(id_number[16]) % 2 else "女"
             birth = np.datetime64(f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}", "D")
         else:
@@ -149,12 +150,12 @@ class County:
         hh.loc[todo, "village"] = rng.choice(vill.code.to_numpy(), int(todo.sum()), p=vill.weight.to_numpy())
         vmap = vill.set_index("code")
         hh["town"] = hh.village.str[:9]
-        hh["town_name"] = hh.town.map(TOWNSHIP_NAME)
+        hh["town_name"] = hh.town.map(self.places.town_name)
         hh["village_name"] = hh.village.map(vmap["name"])
         hh["urban"] = hh.village.str[9:].astype(int) < 100
         hh["hh_no"] = household_numbers(ctx.rng("household_no"), n_hh)
         house = ctx.rng("house_no").integers(1, 240, n_hh)
-        hh["address"] = ("平原县" + hh.town_name + hh.village_name + house.astype(str) + "号")
+        hh["address"] = (self.places.county_name + hh.town_name + hh.village_name + house.astype(str) + "号")
         self.H = hh
 
         # Ages and birth dates: from the ID where one is given, else drawn.
@@ -172,7 +173,8 @@ class County:
         todo = P.id.isna().to_numpy()
         years = pd.Series(P.loc[todo, "birth"]).dt.year.to_numpy()
         rng = ctx.rng("ids")
-        P.loc[todo, "id"] = make_ids(rng, id_prefixes(rng, years), P.loc[todo, "birth"].to_numpy(),
+        prefixes = id_prefixes(rng, years, ctx.new_prefix, ctx.old_prefix)
+        P.loc[todo, "id"] = make_ids(rng, prefixes, P.loc[todo, "birth"].to_numpy(),
                                      (P.loc[todo, "sex"] == "男").to_numpy(), taken)
 
         # Names: surnames by household line, given names by birth decade.
@@ -205,6 +207,10 @@ class County:
         """In the register, 正常 and not DEAD: a member of some HH."""
         P = self.P
         return ((P.status == "正常") & ~P.dead & P.in_gaj).to_numpy()
+
+    def town_name(self, township_code: str) -> str:
+        """The name of a township; a worked example's 平原县 code is moved into this county."""
+        return self.places.town_name[self.ctx.local(township_code)]
 
     def background(self) -> np.ndarray:
         return (self.P.tag == "").to_numpy()

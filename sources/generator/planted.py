@@ -20,7 +20,6 @@ import numpy as np
 
 from .facts import school_age, student_row
 from .model import County
-from .places import TOWNSHIP_NAME
 
 POLICY_OF = {  # policies/receipts.yaml, mzj_benefit_category
     "城市低保": "DB_URBAN", "农村低保": "DB_RURAL", "城市特困": "TK_URBAN", "农村特困": "TK_RURAL",
@@ -90,7 +89,7 @@ class Planter:
             self.rsj(p, "未就业", "城乡居民")
         for k in (k1, k2):
             self.mzj(k, "农村低保", 720, s("2020-01-01"))
-        town = TOWNSHIP_NAME["371426105"]
+        town = c.town_name("371426105")
         self.late.append(("student", (k1, "小学", "义务教育生活补助", town)))
         self.late.append(("student", (k2, "学前", "学前资助", town)))
         for k, kid_id in ((k1, "371426201506201039"), (k2, "371426201911081042")):
@@ -120,7 +119,7 @@ class Planter:
         c.fact("bdc_dj", a, usage="住宅", floor_area=86.5, registered_date=s("2012-10-16"))
         self.rsj(a, "灵活就业", "城乡居民", referrals=2, refusals=0)
         self.rsj(b, "未就业", "城乡居民", referrals=1, refusals=0)
-        self.late.append(("student", (k, "高中", "国家助学金", TOWNSHIP_NAME["371426001"])))
+        self.late.append(("student", (k, "高中", "国家助学金", c.town_name("371426001"))))
         c.plant(night, "review", "R_DB_VEHICLE", "DB_URBAN", a, 1200, "month", "E3",
                 "小型轿车 正常 in a 城市低保 household (摩托车 exempt)")
 
@@ -156,7 +155,7 @@ class Planter:
         k = c.person(h, "孙女", id_number="371426201709156063", name="马欣怡")
         self.rsj(g, "未就业", "职工", pension=2600)
         self.mzj(k, "孤儿", 1380, s("2022-10-01"))
-        self.late.append(("student", (k, "小学", "义务教育生活补助", TOWNSHIP_NAME["371426107"])))
+        self.late.append(("student", (k, "小学", "义务教育生活补助", c.town_name("371426107"))))
 
         # E7: elderly disabled couple.
         h = c.household("371426104233", "E7", locked=True)
@@ -253,7 +252,7 @@ class Planter:
                     how = self._ill(mo, i)
                     self.rsj(mo, referrals=1)
                     note = f"father in prison (JAIL), mother ILL ({how})"
-            town = TOWNSHIP_NAME[c.households[h]["village"][:9]]
+            town = c.town_name(c.households[h]["village"][:9])
             for k in kids:
                 self.late.append(("student", (k, None, None, town)))
                 c.suppress.add((k, "事实无人抚养儿童"))
@@ -359,7 +358,7 @@ class Planter:
             self.rsj(b, "未就业", "城乡居民", referrals=1)
             c.fact("swj_sr", a, tax_year=self.ctx.tax_year, income=float(self.rng.integers(10, 16) * 1000), tax_paid=0.0)
             c.fact("wjw_mb", b, disease="精神分裂症", registered_date=self.ago(400, 3000), management_status="在管")
-            town = TOWNSHIP_NAME[c.households[h]["village"][:9]]
+            town = c.town_name(c.households[h]["village"][:9])
             for k in kids:
                 self.late.append(("student", (k, None, None, town)))
             self.late.append(("vehicle", (a, "DB_URBAN" if urban else "DB_RURAL", "城市低保" if urban else "农村低保")))
@@ -434,7 +433,7 @@ class Planter:
         self.c.fact("swj_sr", pid, tax_year=self.ctx.tax_year, income=float(amount), tax_paid=0.0)
 
     def student(self, pid: int, h: int, level: str, aid: str | None = None, **extra) -> None:
-        town = TOWNSHIP_NAME[self.c.households[h]["village"][:9]]
+        town = self.c.town_name(self.c.households[h]["village"][:9])
         self.late.append(("student", (pid, level, aid, town, extra)))
 
     def monitored(self, pid: int, h: int, htype: str = "脱贫户", cleared: str = "是", risk: str = "因病") -> None:
@@ -723,7 +722,7 @@ class Planter:
             self.rsj(fa)
             self.rsj(mo, "就业", "职工")
             c.fact("swj_sr", mo, tax_year=self.ctx.tax_year, income=float(self.rng.integers(28, 40) * 1000), tax_paid=0.0)
-            town = TOWNSHIP_NAME[c.households[h]["village"][:9]]
+            town = c.town_name(c.households[h]["village"][:9])
             for k in kids:
                 self.late.append(("student", (k, None, None, town)))
             # A FUC child already receiving it (receipts.py pays it: not suppressed).
@@ -735,7 +734,7 @@ class Planter:
             self.clh(mo, "肢体", "一级", self.ago(400, 3000))
             self.rsj(fa)
             self.rsj(mo)
-            town = TOWNSHIP_NAME[c.households[h]["village"][:9]]
+            town = c.town_name(c.households[h]["village"][:9])
             for k in kids:
                 self.late.append(("student", (k, None, None, town)))
             # A deceased whose payments were stopped in time.

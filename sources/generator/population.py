@@ -185,12 +185,13 @@ def birth_dates(rng: np.random.Generator, run_date: np.datetime64, ages: np.ndar
     return (base.astype("datetime64[D]") - k.astype("timedelta64[D]"))
 
 
-def id_prefixes(rng: np.random.Generator, birth_years: np.ndarray) -> np.ndarray:
+def id_prefixes(rng: np.random.Generator, birth_years: np.ndarray, new_prefix: str = NEW_PREFIX,
+                old_prefix: str = OLD_PREFIX) -> np.ndarray:
     n = len(birth_years)
     u = rng.random(n)
     others = rng.choice(np.array(OTHER_PREFIXES), n)
-    old = np.where(u < 0.05, others, np.where(u < 0.08, NEW_PREFIX, OLD_PREFIX))
-    new = np.where(u < 0.05, others, NEW_PREFIX)
+    old = np.where(u < 0.05, others, np.where(u < 0.08, new_prefix, old_prefix))
+    new = np.where(u < 0.05, others, new_prefix)
     return np.where(birth_years < 1994, old, new)
 
 
