@@ -195,14 +195,15 @@ def _rows_for_export(con, names: Mapping[str, str], departments: Mapping[str, st
 
 
 def _write_csv(path: Path, records: list[dict[str, Any]]) -> None:
+    _write_table_csv(path, HEADERS, [[_amount_text(rec[h]) if h == "预估金额(元)" else rec[h] for h in HEADERS]
+                                     for rec in records])
+
+
+def _write_table_csv(path: Path, headers, rows) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for rec in records:
-        writer.writerow([
-            _amount_text(rec[h]) if h == "预估金额(元)" else ("" if rec[h] is None else str(rec[h]))
-            for h in HEADERS
-        ])
+    writer.writerow(headers)
+    writer.writerows([_LINE_BREAKS.sub(" ", "" if v is None else str(v)) for v in row] for row in rows)
     path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
 
 
@@ -292,6 +293,15 @@ def write_exports(con, home_exports_dir: Path, run_date: date,
         for path in (xlsx_path, csv_path):
             files.append({"file": path.name, "township_code": township, "rows": len(records),
                           "sha256": _sha256(path)})
+
+    # rows of returned files that could not be applied, listed back to the township that sent them
+    from transforms.feedback import PROBLEM_HEADERS, problem_rows
+
+    for township, problems in sorted(problem_rows(con, run_date).items()):
+        path = out / f"{township}_反馈问题.csv"
+        _replace_atomically(path, lambda p: _write_table_csv(p, PROBLEM_HEADERS, problems))
+        files.append({"file": path.name, "township_code": township, "rows": len(problems),
+                      "sha256": _sha256(path), "kind": "feedback_problems"})
 
     _remove_stale(out, {f["file"] for f in files})
     manifest = {

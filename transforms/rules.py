@@ -425,8 +425,10 @@ def compile_rule(rule: Rule, columns: list[str] | None = None) -> str:
     amount = f"({expand_sql(rule.amount)})::DECIMAL(14, 2)" if rule.amount else "NULL::DECIMAL(14, 2)"
     period = _quote(rule.period) if rule.period else "NULL::VARCHAR"
     fingerprint_parts = [_quote(rule.code), policy]
+    # Default: the reason less the person's age, which moves with the date alone (a birthday is
+    # no new fact; a threshold it crosses makes or ends the finding by itself).
     fingerprint_parts += [f"coalesce(CAST(({expand_sql(f)}) AS VARCHAR), '')" for f in rule.fingerprint] \
-        or ["reason"]
+        or [reason_sql(rule.reason.replace("{age}", ""))]
     fingerprint_parts.append("coalesce(CAST(amount AS VARCHAR), '')")
     facts = "*" if columns is None else ", ".join(["param.*", *(f"facts.{c}" for c in columns)])
     return f"""WITH base AS (

@@ -84,9 +84,22 @@ CREATE TABLE IF NOT EXISTS meta.worklist_state (
     facts_fingerprint VARCHAR,
     last_exported_on DATE,
     export_reason VARCHAR,
-    overdue_exported_on DATE
+    overdue_exported_on DATE,
+    township_code VARCHAR,
+    feedback_on DATE
 )
 """
+# Columns added after the first release: a warehouse from then gains them.
+ADDED_COLUMNS = (("township_code", "VARCHAR"), ("feedback_on", "DATE"))
+
+# Township feedback that keeps a finding away (interfaces.md, "Feedback"): `not_eligible` and
+# `refused` for 180 days unless the facts behind it change. `unreachable` is tried again after
+# 30 days (the specs are silent; a village assistant tries again next month). Other answers
+# close the item for as long as the facts stay the same.
+SUPPRESSION_DAYS = {"not_eligible": 180, "refused": 180, "unreachable": 30}
+# Answers reconsidered when the facts change; `verified_eligible` (the family applied) and
+# `confirmed` (a review acted on) stay closed while the finding persists.
+REOPEN_ON_CHANGE = ("not_eligible", "refused", "unreachable", "already_covered", "not_confirmed")
 
 
 def item_id(kind: str, rule_code: str, policy_code: str | None, target_key: str | None) -> str:
@@ -105,6 +118,8 @@ def item_id(kind: str, rule_code: str, policy_code: str | None, target_key: str 
 def ensure_worklist_state(con) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(WORKLIST_STATE_DDL)
+    for column, kind in ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE meta.worklist_state ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
 def _due_dates(con, run_date: date, calendar: WorkingCalendar) -> tuple[list[tuple[str, date | None]], list[str]]:
@@ -147,6 +162,7 @@ def update_worklist_state(con, run_date: date, calendar: WorkingCalendar | None 
         LEFT JOIN worklist_due AS d USING (time_limit)
     """)
     open_list = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    reopen_list = ", ".join(f"'{s}'" for s in REOPEN_ON_CHANGE)
     counts = {}
     own_transaction = _begin(con)
     try:
@@ -166,6 +182,21 @@ def update_worklist_state(con, run_date: date, calendar: WorkingCalendar | None 
                 export_reason = 'reopened', overdue_exported_on = NULL
             FROM worklist_tonight AS t
             WHERE s.item_id = t.item_id AND s.status = 'closed_by_data'
+        """, run_date)
+        # answered by a township: proposed again once the facts behind it changed since the
+        # answer, or once the answer's time is over (SUPPRESSION_DAYS); else it stays as answered
+        suppress = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SUPPRESSION_DAYS.items())
+        counts["feedback_returned"] = _changes(con, f"""
+            UPDATE meta.worklist_state AS s
+            SET status = 'new', status_date = $d, dispatched_on = NULL, due_date = t.due_if_dispatched,
+                last_seen = $d, last_exported_on = $d, overdue_exported_on = NULL,
+                export_reason = CASE WHEN s.facts_fingerprint IS DISTINCT FROM t.facts_fingerprint
+                                     THEN 'facts_changed_after_feedback' ELSE 'feedback_expired' END,
+                facts_fingerprint = t.facts_fingerprint
+            FROM worklist_tonight AS t
+            WHERE s.item_id = t.item_id AND s.status IN ({reopen_list})
+              AND (s.facts_fingerprint IS DISTINCT FROM t.facts_fingerprint
+                   OR s.status_date + (CASE s.status {suppress} ELSE NULL END)::INTEGER <= $d)
         """, run_date)
         # dispatched, facts changed since (a rerun of the same night finds them equal)
         counts["changed"] = _changes(con, """
@@ -199,7 +230,9 @@ def update_worklist_state(con, run_date: date, calendar: WorkingCalendar | None 
               AND s.item_id NOT IN (SELECT item_id FROM worklist_tonight)
         """, run_date)
         counts["new"] = _changes(con, """
-            INSERT INTO meta.worklist_state
+            INSERT INTO meta.worklist_state (item_id, kind, rule_code, policy_code, target, id_number,
+                household_no, first_seen, last_seen, dispatched_on, due_date, status, status_date,
+                facts_fingerprint, last_exported_on, export_reason, overdue_exported_on)
             SELECT t.item_id, t.kind, t.rule_code, t.policy_code, t.target, t.id_number, t.household_no,
                    $d, $d, NULL, t.due_if_dispatched, 'new', $d, t.facts_fingerprint, $d, 'new', NULL
             FROM worklist_tonight AS t
@@ -261,6 +294,12 @@ def mark_dispatched(con, run_date: date, item_ids: list[str] | None = None) -> i
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
         "AND table_name = 'worklist'").fetchone()[0]
     if has_mart:
+        # the township an item went to: a returned file may answer only its own township's items
+        con.execute("""
+            UPDATE meta.worklist_state AS s SET township_code = w.township_code
+            FROM marts.worklist AS w
+            WHERE s.item_id = w.item_id AND w.to_export AND s.township_code IS DISTINCT FROM w.township_code
+        """)
         con.execute("""
             UPDATE marts.worklist AS w
             SET status = s.status, dispatched_on = s.dispatched_on, status_date = s.status_date
