@@ -70,6 +70,16 @@ def transform(home: str, run_date: date) -> dict:
         return counts
 
 
+@task(name="feedback", retries=1, retry_delay_seconds=5, **TASK_OPTIONS)
+def feedback(home: str, run_date: date) -> dict:
+    """Returned worklists in inbox/feedback/ move their items' statuses (counts only returned)."""
+    from transforms.feedback import apply_feedback
+
+    h = _home(home)
+    with build.connect_build(h) as con:
+        return apply_feedback(con, h, run_date)
+
+
 @task(name="worklist", **TASK_OPTIONS)
 def worklist(home: str, run_date: date) -> dict:
     from transforms.worklist import update_worklist_state
@@ -139,6 +149,7 @@ def nightly_flow(home: str, run_date: date | None = None) -> dict:
     timed("prepare", prepare, home)
     stages["ingest"] = timed("ingest", ingest, home, run_date)
     stages["transform"] = timed("transform", transform, home, run_date)
+    stages["feedback"] = timed("feedback", feedback, home, run_date)
     stages["worklist"] = timed("worklist", worklist, home, run_date)
     stages["export"] = timed("export", export, home, run_date)
     stages["timings"] = timings
