@@ -7,14 +7,14 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from transforms.report import query_rows
+from transforms.report import KIND_LABELS, OPEN_STATUSES, query_rows
 
 
 def rows_table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
     """A rich table of query rows; None shows as blank."""
     table = Table(title=title)
     for col in columns:
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # a narrow terminal wraps a code, never cuts it
     for r in rows:
         table.add_row(*["" if c is None else str(c) for c in r])
     return table
@@ -35,9 +35,19 @@ def render_status(home: Path, console: Console) -> None:
         quarantined = query_rows(con, "SELECT run_date, file_name, reason FROM meta.delivery "
                                   "WHERE NOT accepted ORDER BY run_date DESC, file_name LIMIT 20")
         states = query_rows(con, "SELECT status, count(*) FROM meta.worklist_state GROUP BY status ORDER BY status")
+        # The last night's worklist: open items by township and kind, and how many are overdue.
+        townships = query_rows(con, f"""
+            SELECT w.township_code, coalesce(d.name, ''),
+                   {", ".join(f"count(*) FILTER (WHERE w.kind = '{k}')" for k in KIND_LABELS)},
+                   count(*), count(*) FILTER (WHERE w.overdue)
+            FROM marts.worklist w LEFT JOIN ref.division d ON d.code = w.township_code
+            WHERE w.status IN {OPEN_STATUSES}
+            GROUP BY ALL ORDER BY 1""")
     console.print(rows_table("Last runs", ("run date", "status", "started (UTC)", "finished (UTC)",
                                            "sources ok", "failed", "new", "open"), runs))
     console.print(rows_table("Sources", ("source", "newest accepted extract", "accepted files",
                                          "quarantined files", "last seen on night"), sources))
     console.print(rows_table("Quarantined files", ("night", "file", "reason"), quarantined))
     console.print(rows_table("Worklist items by status", ("status", "items"), states))
+    console.print(rows_table("Open worklist items by township (last night)",
+                             ("township", "name", *KIND_LABELS.values(), "open", "overdue"), townships))
