@@ -133,15 +133,20 @@ def report(home: str, run_date: date) -> str:
 @flow(name="datapool-nightly", persist_result=False, log_prints=False)
 def nightly_flow(home: str, run_date: date | None = None) -> dict:
     """One night on `home`; a scheduled run (no run date) takes today's date."""
-    logger = get_run_logger()
-    run_date = run_date or date.today()
+    return run_night_stages(home, run_date or date.today(), get_run_logger())
+
+
+def run_night_stages(home: str, run_date: date, logger, plain: bool = False) -> dict:
+    """The night's stages in order: the body of `nightly_flow`, and of each county's
+    task in the city flow (flows/city.py), where `plain` calls each stage's function
+    (`task.fn`) inside that one task instead of as a task run of its own."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     stages: dict[str, dict] = {}
     timings: dict[str, float] = {}
 
     def timed(name, fn, *args):
         t0 = time.perf_counter()
-        out = fn(*args)
+        out = (fn.fn if plain else fn)(*args)
         timings[name] = round(time.perf_counter() - t0, 3)
         logger.info("stage %s finished in %.1f s", name, timings[name])
         return out
