@@ -851,6 +851,57 @@ def _core_reads_parameters(names: list[str]) -> bool:
     return any(f"'{n}'" in text for n in names)
 
 
+def _in_memory_night(warehouse: Path, on: date | None, changed: list[str], rules_dir: Path | None,
+                     parameters_file: Path | None):
+    """An in-memory copy of a night's warehouse (read-only attachment; HOME's file is never
+    written) ready to run the rules on `on` with changed parameters. Core and labels are rebuilt
+    from staging only when a changed parameter is read below the rules layer or `on` is not the
+    warehouse's night. Returns (con, on, tables copied, run(settings)); run.rebuild tells which."""
+    from transforms.warehouse import run_layers
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{Path(warehouse)}' AS w (READ_ONLY)")
+    night = con.execute("SELECT max(run_date) FROM w.ref.run").fetchall()[0][0]
+    on = on or night
+    rebuild = on != night or _core_reads_parameters(changed)
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'w' "
+                         "AND schema_name IN ('ref', 'staging', 'core', 'labels')").fetchall()
+    for schema in ("ref", "staging", "core", "labels", "rules"):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for schema, table in tables:
+        if schema in ("core", "labels") and rebuild and table not in ("person_link", "link_review"):
+            continue
+        if schema in ("ref",) and table in ("run", "parameter"):
+            continue
+        # the facts of some rule families read staging directly: a view is enough unless rebuilt
+        kind = "TABLE" if schema == "ref" or rebuild else "VIEW"
+        con.execute(f"CREATE {kind} {schema}.{table} AS SELECT * FROM w.{schema}.{table}")
+    con.execute("CREATE TABLE ref.run AS SELECT ?::DATE AS run_date", [on])
+
+    def run(settings: dict) -> None:
+        _set_parameters(con, settings, on, parameters_file)
+        if rebuild:
+            run_layers(con, ("core", "labels"))
+        run_rules(con, rules_dir, parameters_file)
+
+    run.rebuild = rebuild
+    return con, on, tables, run
+
+
+def evaluate_on(warehouse: Path, on: date, rules_dir: Path | None = None,
+                parameters_file: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The rules of a night's data evaluated as of another date, in memory: what the date alone
+    changes (an age threshold crossed, a window moved), since the data stay the night's. The
+    connection holds rules.finding and the facts (rules.v_person, v_household); close it."""
+    con, _, _, run = _in_memory_night(warehouse, on, [], rules_dir, parameters_file)
+    try:
+        run({})
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
 def simulate(warehouse: Path, changes: dict[str, float | list[str]], on: date | None = None,
              rules_dir: Path | None = None, parameters_file: Path | None = None) -> dict[str, Any]:
     """What if parameters changed: households and people newly eligible / no longer eligible, by
@@ -861,36 +912,11 @@ def simulate(warehouse: Path, changes: dict[str, float | list[str]], on: date | 
     scenario is the same with `changes`. Core and labels are rebuilt from staging only when a
     changed parameter is read below the rules layer or `on` is not the warehouse's night.
     """
-    from transforms.warehouse import run_layers
-
     t0 = time.perf_counter()
     rules = list(_cached_rules(str(rules_dir or RULES_DIR), str(parameters_file) if parameters_file else None))
-    con = duckdb.connect()
+    con, on, tables, night_eligibility = _in_memory_night(warehouse, on, list(changes), rules_dir,
+                                                          parameters_file)
     try:
-        con.execute(f"ATTACH '{Path(warehouse)}' AS w (READ_ONLY)")
-        night = con.execute("SELECT max(run_date) FROM w.ref.run").fetchall()[0][0]
-        on = on or night
-        rebuild = on != night or _core_reads_parameters(list(changes))
-        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'w' "
-                             "AND schema_name IN ('ref', 'staging', 'core', 'labels')").fetchall()
-        for schema in ("ref", "staging", "core", "labels", "rules"):
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        for schema, table in tables:
-            if schema in ("core", "labels") and rebuild and table not in ("person_link", "link_review"):
-                continue
-            if schema in ("ref",) and table in ("run", "parameter"):
-                continue
-            # the facts of some rule families read staging directly: a view is enough unless rebuilt
-            kind = "TABLE" if schema == "ref" or rebuild else "VIEW"
-            con.execute(f"CREATE {kind} {schema}.{table} AS SELECT * FROM w.{schema}.{table}")
-        con.execute("CREATE TABLE ref.run AS SELECT ?::DATE AS run_date", [on])
-
-        def night_eligibility(settings: dict) -> None:
-            _set_parameters(con, settings, on, parameters_file)
-            if rebuild:
-                run_layers(con, ("core", "labels"))
-            run_rules(con, rules_dir, parameters_file)
-
         night_eligibility({})
         con.execute(f"CREATE TEMP TABLE base AS {_eligibility_sql(rules)}")
         night_eligibility(changes)
@@ -937,7 +963,7 @@ def simulate(warehouse: Path, changes: dict[str, float | list[str]], on: date | 
     return {
         "run_date": on,
         "changes": changes,
-        "rebuilt_core": rebuild,
+        "rebuilt_core": night_eligibility.rebuild,
         "townships": townships,
         "policies": [{"policy_code": r[0], "new": r[1], "lost": r[2], "monthly_cost_change": float(r[3])}
                      for r in by_policy],
