@@ -34,6 +34,10 @@ class UserError(Exception):
     """A mistake the user can fix; shown as one line, exit code 2."""
 
 
+class NightFailed(Exception):
+    """A night that did not publish: one line (the cause is in the Prefect log), exit code 1."""
+
+
 def parse_date(text: str | None, what: str = "--date") -> date:
     if text is None:
         return date.today()
@@ -83,11 +87,27 @@ def deliver(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
     out.print(f"delivered {len(moved)} files into {home / 'inbox'}")
 
 
+def _settings(home: Path):
+    """The home's datapool.yaml and DATAPOOL_* variables, or a one-line error naming the key."""
+    from transforms.config import ConfigError, load_settings
+
+    try:
+        return load_settings(home.resolve())
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+
+
 def run_night(home: Path, run_date: date) -> dict:
+    """One night under the home's lock (taken before Prefect starts, so a refusal is one line)."""
     from flows.lock import RunLock
-    from flows.nightly import nightly_flow
+    from flows.nightly import check_fault_setting, nightly_flow
 
     _check_home(home)
+    _settings(home)
+    try:
+        check_fault_setting()
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     with RunLock(home):
         return nightly_flow(str(home.resolve()), run_date)
 
@@ -108,7 +128,16 @@ def nightly(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
             run_date: Optional[str] = typer.Option(None, "--date", help="run date (default today)"),
             from_date: Optional[str] = typer.Option(None, "--from", help="first night of a backfill"),
             to_date: Optional[str] = typer.Option(None, "--to", help="last night of a backfill")) -> None:
-    """Run the nightly flow on HOME/inbox; exit 0 when the night published."""
+    """Run the nightly flow on HOME/inbox; exit 0 when the night published.
+
+    A backfill (--from D1 --to D2) replays the nights D1..D2 in order, one run
+    per night under one lock. It delivers nothing: each night takes what the
+    inbox holds with an extract date before that night, so files that piled
+    up while the nights were missed fall into the nights they belong to. It
+    stops at the first night that does not publish.
+    """
+    from flows.lock import RunLock
+
     if from_date or to_date:
         if not (from_date and to_date) or run_date:
             raise UserError("a backfill takes both --from and --to, and no --date")
@@ -118,9 +147,21 @@ def nightly(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
         nights = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     else:
         nights = [parse_date(run_date)]
-    for d in nights:
-        result = run_night(home, d)
-        _print_outputs(home, d, result)
+    _check_home(home)
+    with RunLock(home):  # a backfill holds the home from its first night to its last
+        for i, d in enumerate(nights):
+            if len(nights) > 1:
+                out.print(f"backfill night {i + 1} of {len(nights)}: {d.isoformat()}")
+            try:
+                result = run_night(home, d)
+            except UserError:
+                raise
+            except Exception as exc:
+                left = f"; nights {d.isoformat()}..{nights[-1].isoformat()} not run" if len(nights) > 1 else ""
+                # the type only: the message may quote a value; the Prefect log has the traceback
+                raise NightFailed(f"night {d.isoformat()} did not publish ({type(exc).__name__}; "
+                                  f"see the Prefect log above){left}") from exc
+            _print_outputs(home, d, result)
 
 
 @app.command()
@@ -171,6 +212,32 @@ def status(home: Path = typer.Option(DEFAULT_HOME, help="home folder")) -> None:
 
     _check_home(home)
     render_status(home, out)
+    _print_stale_sources(home)
+
+
+def _print_stale_sources(home: Path) -> None:
+    """Sources with no delivery within their maximum age, as of the last night (until they deliver)."""
+    import duckdb
+
+    from transforms.status import rows_table
+
+    warehouse = home / "warehouse.duckdb"
+    if not warehouse.exists():
+        return
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            rows = con.execute("""
+                SELECT s.source_code, coalesce(CAST(s.newest_extract AS VARCHAR), 'never delivered'),
+                       CAST(r.run_date - s.newest_extract AS INTEGER)
+                FROM meta.stale_source s JOIN (SELECT max(run_date) AS run_date FROM meta.run) r USING (run_date)
+                ORDER BY s.source_code""").fetchall()
+        except duckdb.CatalogException:
+            return
+    if rows:
+        out.print(rows_table("Stale sources (no delivery within their maximum age)",
+                             ("source", "newest accepted extract", "days old"), rows))
+    else:
+        out.print("Stale sources: none")
 
 
 rules_app = typer.Typer(no_args_is_help=True, help="The policy rules (policies/rules/*.yaml).")
@@ -249,13 +316,55 @@ def simulate(settings: list[str] = typer.Option(..., "--set", help="NAME=VALUE, 
 
 @app.command()
 def serve(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
-          cron: str = typer.Option("0 2 * * *", help="cron schedule, server time")) -> None:
-    """Serve the nightly flow on a cron schedule (needs `prefect server start`)."""
-    from flows.nightly import nightly_flow
+          cron: Optional[str] = typer.Option(None, help='cron schedule (default: datapool.yaml schedule.cron, '
+                                                        'else "0 2 * * *")'),
+          name: str = typer.Option("datapool-nightly", help="deployment name (one per home on a server)")) -> None:
+    """Serve the nightly flow on a cron schedule through a Prefect server (`prefect server start`).
+
+    Registers the deployment and its schedule with the server PREFECT_API_URL
+    names, then runs each scheduled night in a process of its own until
+    stopped (Ctrl-C). A scheduled night's run date is its scheduled day in the
+    schedule's time zone (datapool.yaml schedule.timezone, else the server's).
+    """
+    from transforms.config import ConfigError, check_cron, local_timezone_name
 
     _check_home(home)
-    nightly_flow.serve(name="datapool-nightly", cron=cron,
-                       parameters={"home": str(home.resolve()), "run_date": None})
+    settings = _settings(home)
+    try:
+        cron = check_cron(cron, "--cron") if cron else settings.schedule.cron
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    timezone_name = settings.schedule.timezone or local_timezone_name()
+    api_url = _prefect_server()
+
+    from prefect.schedules import Cron
+
+    from flows.nightly import nightly_flow
+
+    out.print(f"serving {name} for {home.resolve()}: cron \"{cron}\" ({timezone_name}) on {api_url}; "
+              "Ctrl-C stops")
+    nightly_flow.serve(name=name, schedules=[Cron(cron, timezone=timezone_name)],
+                       parameters={"home": str(home.resolve()), "run_date": None}, limit=1,
+                       pause_on_shutdown=False)
+
+
+def _prefect_server() -> str:
+    """The Prefect server `serve` registers with; a clear error when none is set or none answers."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        raise UserError("datapool serve needs a Prefect server: run `prefect server start`, then "
+                        "set PREFECT_API_URL=http://127.0.0.1:4200/api")
+    import httpx
+
+    try:
+        ok = httpx.get(url.rstrip("/") + "/health", timeout=10).status_code == 200
+    except httpx.HTTPError:
+        ok = False
+    if not ok:
+        raise UserError(f"no Prefect server answers at {url} (PREFECT_API_URL): start it with `prefect server start`")
+    return url
 
 
 def main() -> None:
@@ -264,6 +373,9 @@ def main() -> None:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except NightFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
     except Exception as exc:  # click's own usage errors
         import click
 

@@ -3,10 +3,34 @@
 Thin on purpose: every task calls one function of sources/ or transforms/ and
 returns a small summary of counts. No task result holds personal data and none
 is persisted; log lines carry counts and codes, never an ID number or a name.
+Tasks that move files (ingest, feedback, export, publish, housekeeping) retry
+once; a retry repeats the stage from its start, which each of them allows.
+
+Safe to repeat and safe to kill. Everything a night decides is written into
+`warehouse.duckdb.building` (a copy of last night's `meta`) and becomes true
+only when `publish` renames it over `warehouse.duckdb`. Files leave the inbox
+during ingest and feedback, but to `archive/` and `quarantine/`, where a
+night that dies before publishing finds them again (unknown to the published
+meta) and decides them again; exports are written beside their folder and
+renamed in; the analysts' copy is built beside itself and renamed in; what
+retention removes is removed only after publishing (transforms/housekeeping.py).
+Rerunning a night therefore gives the same warehouse rows, worklist and
+export bytes as running it once, whether or not a run died before.
+
+Test hook: `DATAPOOL_FAULT=<point>` (one of `FAULT_POINTS`: a stage name, or
+`publish.warehouse` between the warehouse's and the analysts' copy's swap)
+SIGKILLs the process right after that point, as a power cut would; the fault
+tests (tests/flows/test_faults.py) run a night so at every point, rerun it,
+and compare with a night never interrupted.
+
+One run per home at a time (flows/lock.py), taken here, so a run started by
+`datapool serve` is held to it as much as one started by hand.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -15,28 +39,56 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE as NO_CACHE
 
 from sources.home import Home
-from transforms import build
+from transforms import build, config
 
 TASK_OPTIONS = dict(cache_policy=NO_CACHE, persist_result=False)
+IO_RETRIES = dict(retries=1, retry_delay_seconds=5)
+
+STAGES = ("prepare", "ingest", "transform", "feedback", "worklist", "export", "publish", "report",
+          "housekeeping")
+FAULT_ENV = "DATAPOOL_FAULT"
+FAULT_POINTS = ("prepare", "ingest", "transform", "feedback", "worklist", "export", "publish.warehouse",
+                "publish", "report", "housekeeping")
+
+
+def fault_point(name: str) -> None:
+    """The test hook: die here, without any cleanup, when DATAPOOL_FAULT names this point."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def check_fault_setting() -> None:
+    wanted = os.environ.get(FAULT_ENV)
+    if wanted and wanted not in FAULT_POINTS:
+        raise ValueError(f"{FAULT_ENV}={wanted!r} names no fault point (one of {', '.join(FAULT_POINTS)})")
 
 
 def _home(home: str) -> Home:
+    config.activate(Path(home))  # this process's DuckDB connections get the home's settings
     return Home(Path(home))
 
 
 @task(name="prepare", **TASK_OPTIONS)
-def prepare(home: str) -> str:
-    return str(build.start_build(_home(home)))
+def prepare(home: str) -> dict:
+    """A fresh build beside the published warehouse; reports the DuckDB settings it runs with."""
+    h = _home(home)
+    build.start_build(h)
+    with build.connect_build(h) as con:
+        resources = config.effective_duckdb_settings(con)
+    return {"resources": resources, "settings": config.active().summary()}
 
 
-@task(name="ingest", retries=1, retry_delay_seconds=5, **TASK_OPTIONS)
+@task(name="ingest", **IO_RETRIES, **TASK_OPTIONS)
 def ingest(home: str, run_date: date) -> dict:
+    """New deliveries into the lake and the manifest; then what retention retires (decided, not yet removed)."""
     from sources.inbox import ingest_inbox
+    from transforms.housekeeping import plan_retention
 
     h = _home(home)
     with build.connect_build(h) as con:
-        summary = ingest_inbox(con, h, run_date)
-    return summary.as_dict()
+        summary = ingest_inbox(con, h, run_date).as_dict()
+        summary["retention"] = plan_retention(con, h, run_date, config.active())
+    return summary
 
 
 @task(name="transform", **TASK_OPTIONS)
@@ -70,7 +122,7 @@ def transform(home: str, run_date: date) -> dict:
         return counts
 
 
-@task(name="feedback", retries=1, retry_delay_seconds=5, **TASK_OPTIONS)
+@task(name="feedback", **IO_RETRIES, **TASK_OPTIONS)
 def feedback(home: str, run_date: date) -> dict:
     """Returned worklists in inbox/feedback/ move their items' statuses (counts only returned)."""
     from transforms.feedback import apply_feedback
@@ -88,33 +140,59 @@ def worklist(home: str, run_date: date) -> dict:
         return dict(update_worklist_state(con, run_date) or {})
 
 
-@task(name="export", retries=1, retry_delay_seconds=5, **TASK_OPTIONS)
+@task(name="export", **IO_RETRIES, **TASK_OPTIONS)
 def export(home: str, run_date: date) -> dict:
     from transforms.exports import write_exports
 
     h = _home(home)
     final = h.exports(run_date.isoformat())
     staging_dir = final.with_name(final.name + ".tmp")
+    old = final.with_name(final.name + ".old")
     shutil.rmtree(staging_dir, ignore_errors=True)
     staging_dir.mkdir(parents=True)
     with build.connect_build(h) as con:
         result = write_exports(con, staging_dir, run_date)
-    # Replace the night's folder whole: a rerun never leaves yesterday's files beside today's.
+    # Replace the night's folder whole, by renames: a reader (or a crash) sees the old
+    # folder, the new one, or none for an instant, never half of one; a rerun never
+    # leaves an earlier run's files beside this one's.
+    shutil.rmtree(old, ignore_errors=True)
     if final.exists():
-        shutil.rmtree(final)
+        final.rename(old)
     staging_dir.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    result["directory"] = final.relative_to(h.root).as_posix()  # the run record holds no absolute path
     return result
 
 
-@task(name="publish", **TASK_OPTIONS)
+@task(name="publish", **IO_RETRIES, **TASK_OPTIONS)
 def publish(home: str, run_date: date, started_at: str, stages: dict) -> dict:
+    """Tonight's run row, then the warehouse swapped in, then the analysts' copy built and swapped in."""
     from transforms.analytics import publish_analytics, record_run
 
     h = _home(home)
-    with build.connect_build(h) as con:
-        run = record_run(con, run_date, started_at, stages)
-    build.finish_build(h)
+    if build.building_path(h.warehouse).exists():
+        with build.connect_build(h) as con:
+            run = record_run(con, run_date, started_at, stages)
+        build.finish_build(h)
+        fault_point("publish.warehouse")
+    else:
+        # A retry after the swap: the warehouse is already tonight's; only the copy is left.
+        run = _published_run(h, run_date)
     publish_analytics(h)
+    return run
+
+
+def _published_run(h: Home, run_date: date) -> dict:
+    with build.connect_file(h, h.warehouse, read_only=True) as con:
+        rows = con.execute("""SELECT run_id, run_date, started_at, finished_at, status, sources_ok,
+                                     sources_failed, items_new, items_open
+                              FROM meta.run WHERE run_date = ?""", [run_date]).fetchall()
+    if not rows:
+        raise RuntimeError(f"nothing to publish for {run_date}: no build and no published run")
+    names = ("run_id", "run_date", "started_at", "finished_at", "status", "sources_ok", "sources_failed",
+             "items_new", "items_open")
+    run = dict(zip(names, rows[0]))
+    run["run_date"] = run_date.isoformat()
     return run
 
 
@@ -130,16 +208,52 @@ def report(home: str, run_date: date) -> str:
     return str(path)
 
 
+@task(name="housekeeping", **IO_RETRIES, **TASK_OPTIONS)
+def housekeeping(home: str) -> dict:
+    """Remove what tonight's published meta.retention lists (files past their retention)."""
+    from transforms.housekeeping import apply_retention
+
+    return apply_retention(_home(home))
+
+
+def scheduled_run_date(timezone_name: str | None) -> date:
+    """The night a scheduled run is for: its scheduled start, in the schedule's time zone.
+
+    Not the clock at start: a run that waited in the queue past midnight is
+    still the night it was scheduled for.
+    """
+    from zoneinfo import ZoneInfo
+
+    from prefect.runtime import flow_run
+
+    when = flow_run.scheduled_start_time
+    zone = ZoneInfo(timezone_name) if timezone_name else None
+    return when.astimezone(zone).date()
+
+
 @flow(name="datapool-nightly", persist_result=False, log_prints=False)
 def nightly_flow(home: str, run_date: date | None = None) -> dict:
-    """One night on `home`; a scheduled run (no run date) takes today's date."""
-    return run_night_stages(home, run_date or date.today(), get_run_logger())
+    """One night on `home`; a scheduled run (no run date) is the night it was scheduled for."""
+    if run_date is None:
+        run_date = scheduled_run_date(config.load_settings(Path(home)).schedule.timezone
+                                      or config.local_timezone_name())
+    return run_night_stages(home, run_date, get_run_logger())
 
 
 def run_night_stages(home: str, run_date: date, logger, plain: bool = False) -> dict:
     """The night's stages in order: the body of `nightly_flow`, and of each county's
     task in the city flow (flows/city.py), where `plain` calls each stage's function
-    (`task.fn`) inside that one task instead of as a task run of its own."""
+    (`task.fn`) inside that one task instead of as a task run of its own.
+
+    Holds the home's run lock throughout; a second run on the same home is refused."""
+    from flows.lock import RunLock
+
+    check_fault_setting()
+    with RunLock(Path(home)):
+        return _stages(home, run_date, logger, plain)
+
+
+def _stages(home: str, run_date: date, logger, plain: bool) -> dict:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     stages: dict[str, dict] = {}
     timings: dict[str, float] = {}
@@ -149,9 +263,10 @@ def run_night_stages(home: str, run_date: date, logger, plain: bool = False) -> 
         out = (fn.fn if plain else fn)(*args)
         timings[name] = round(time.perf_counter() - t0, 3)
         logger.info("stage %s finished in %.1f s", name, timings[name])
+        fault_point(name)
         return out
 
-    timed("prepare", prepare, home)
+    stages["prepare"] = timed("prepare", prepare, home)
     stages["ingest"] = timed("ingest", ingest, home, run_date)
     stages["transform"] = timed("transform", transform, home, run_date)
     stages["feedback"] = timed("feedback", feedback, home, run_date)
@@ -159,11 +274,13 @@ def run_night_stages(home: str, run_date: date, logger, plain: bool = False) -> 
     stages["export"] = timed("export", export, home, run_date)
     stages["timings"] = timings
     stages["run"] = timed("publish", publish, home, run_date, started_at, stages)
-    # The night is published by now: a report that cannot be written is a warning,
-    # not a failed night (the worklists have already gone out).
-    try:
-        stages["report"] = timed("report", report, home, run_date)
-    except Exception as exc:  # noqa: BLE001 - any report failure, named by type only
-        logger.warning("run report not written (%s); the night is published", type(exc).__name__)
-        stages["report"] = None
+    # The night is published by now: a report that cannot be written, or a file
+    # retention could not remove, is a warning, not a failed night (the worklists
+    # have already gone out; retention catches up on the next night).
+    for name, fn, args in (("report", report, (home, run_date)), ("housekeeping", housekeeping, (home,))):
+        try:
+            stages[name] = timed(name, fn, *args)
+        except Exception as exc:  # noqa: BLE001 - any failure, named by type only
+            logger.warning("%s not done (%s); the night is published", name, type(exc).__name__)
+            stages[name] = None
     return stages

@@ -284,7 +284,7 @@ def publish_analytics(home: Home) -> None:
     path = build.building_path(target)
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a crashed build is never resumed half-way
-    with duckdb.connect(str(path)) as con:
+    with build.connect_file(home, path) as con:  # the home's memory limit, threads, spill folder
         con.execute(f"ATTACH '{home.warehouse}' AS w (READ_ONLY)")
         ids = [r[0] for r in con.execute(
             "SELECT id_number FROM w.core.person UNION SELECT id_number FROM w.marts.worklist "

@@ -540,7 +540,9 @@ def _score(damaged: pa.Table, known: pa.Table, settings: dict[str, Any], min_pro
     from splink import DuckDBAPI, Linker
 
     logging.getLogger("splink").setLevel(logging.WARNING)
-    con = duckdb.connect()
+    from transforms.config import connect
+
+    con = connect()  # in memory, with the night's memory limit, threads and spill folder
     try:
         db_api = DuckDBAPI(connection=con)
         left = db_api.register(damaged, dataset_display_name=DAMAGED)
