@@ -272,3 +272,43 @@ def test_a_rejected_finding_returns_once_its_facts_change(night4, night3, tmp_pa
     assert {s[i]["export_reason"] for i in answers} == {"facts_changed_after_feedback"}
     assert {s[i]["status"] for i in answers} == {"dispatched"}
     assert all("二级" in exported(home, NIGHT5)[i]["发现依据"] for i in answers)
+
+
+def test_every_exported_workbook_as_a_township_clerk_opens_it(first_night):
+    """Headers of interfaces.md, masked IDs and phones, the 核实结果 drop-down, frozen header and
+    filters, and a sheet per village of that township only (names from divisions.csv)."""
+    from transforms.exports import HEADERS, RESULT_WORDS
+
+    with (first_night / "reference" / "divisions.csv").open(encoding="utf-8-sig") as fh:
+        divisions = list(csv.DictReader(fh))
+    name_of = {d["code"]: d["name"] for d in divisions}
+    villages_of: dict[str, set[str]] = {}
+    for d in divisions:
+        if d["code"] != d["township_code"]:
+            villages_of.setdefault(d["township_code"], set()).add(d["name"])
+    folder = first_night / "exports" / TEST_DATE.isoformat()
+    books = sorted(folder.glob("*.xlsx"))
+    assert len(books) >= 10
+    rows_seen = 0
+    for book in books:
+        township = book.name.split("_")[0]
+        wb = openpyxl.load_workbook(book)
+        for ws in wb.worksheets:
+            assert [c.value for c in ws[1]] == list(HEADERS), book.name
+            assert ws.freeze_panes == "A2" and ws.auto_filter.ref, book.name
+            lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+            assert len(lists) == 1 and lists[0].formula1 == '"' + ",".join(RESULT_WORDS) + '"'
+            assert str(lists[0].sqref).startswith("T2"), book.name  # the 核实结果 column
+            if township != "371426000":
+                assert ws.title in villages_of[township] or ws.title == "村居未明", (book.name, ws.title)
+            for row in ws.iter_rows(min_row=2, values_only=True):
+                r = dict(zip(HEADERS, row))
+                rows_seen += 1
+                if township != "371426000":
+                    assert r["乡镇街道"] == name_of[township] and r["村居"] in (ws.title, None)
+                if r["身份证号"]:
+                    assert re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", r["身份证号"]), book.name
+                if r["联系电话"]:
+                    assert re.fullmatch(r"\d{3}\*+\d{4}", r["联系电话"]), book.name
+                assert re.fullmatch(r"WL-[A-Z2-7]{8}", r["工单编号"])
+    assert rows_seen >= 50
