@@ -12,7 +12,7 @@ from transforms.report import KIND_LABELS, OPEN_STATUSES, query_rows
 
 def rows_table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> Table:
     """A rich table of query rows; None shows as blank."""
-    table = Table(title=title)
+    table = Table(title=title, min_width=len(title) + 4)  # a title never wraps over a narrow table
     for col in columns:
         table.add_column(col, overflow="fold")  # a narrow terminal wraps a code, never cuts it
     for r in rows:
