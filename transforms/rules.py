@@ -595,8 +595,8 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
     """IN(p, X) for the codes decided so far, and the §2 terms that rest on them.
 
     rules.household_status: what the members receive, the codes the household or
-    a member is eligible for tonight, DBH, TKP (a member), HARD, warned tonight
-    (warned_codes: which W_* rules).
+    a member is eligible for tonight, DBH, TKP (a member), HARD, warned tonight or within
+    WIN_RECENT days before (warned_codes: which W_* rules).
     rules.person_status: the person's own eligible codes plus the household's
     (IN(p, DB_EDGE) is the household's), DBH, TKP, HARD and HARD_KID."""
     eligible_person = [f"SELECT id_number, '{r.code}' AS code FROM {r.table}" for r in rules
@@ -605,6 +605,17 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
                           if r.kind == "discover" and r.code in built and r.target == "household"]
     warned = [f"SELECT household_no, '{r.code}' AS code FROM {r.table}" for r in rules
               if r.kind == "warning" and r.code in built]
+    if warned and con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
+                              "AND table_name = 'worklist_state' AND database_name = current_database()"
+                              ).fetchall()[0][0]:
+        # policies.md §2: warnings raised for h tonight or on an earlier night within WIN_RECENT
+        # days; the worklist state remembers the nights each warning was last found
+        warned.append(f"""SELECT s.household_no, s.rule_code AS code
+            FROM meta.worklist_state AS s CROSS JOIN rules.param AS param
+            WHERE s.kind = 'warning' AND s.household_no IS NOT NULL
+              AND s.last_seen < (SELECT max(run_date) FROM ref.run)
+              AND s.last_seen >= (SELECT max(run_date) FROM ref.run)
+                                 - CAST({param_column('WIN_RECENT')} AS INTEGER)""")
     none_person = "SELECT NULL::VARCHAR AS id_number, NULL::VARCHAR AS code WHERE false"
     none_household = "SELECT NULL::VARCHAR AS household_no, NULL::VARCHAR AS code WHERE false"
     none_warned = "SELECT NULL::VARCHAR AS household_no, NULL::VARCHAR AS code WHERE false"

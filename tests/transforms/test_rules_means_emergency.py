@@ -203,6 +203,28 @@ def test_old_certificate_or_urban_household_no_monitor_aid():
     assert len(found(con, "W_NEW_SEVERE_DIS")) == 1 and found(con, "MONITOR_AID") == []
 
 
+def test_a_warning_of_an_earlier_night_within_win_recent_still_opens_monitor_aid():
+    """policies.md §2: MONITOR_AID counts warnings raised for h tonight or on an earlier
+    night within WIN_RECENT days; the worklist state remembers when each was last found."""
+    from transforms.worklist import ensure_worklist_state
+    from transforms.warehouse import run_layer
+
+    con = warehouse(severe_rows(date(2025, 10, 1)), layers=("core", "labels"))  # no warning tonight
+    ensure_worklist_state(con)
+    for last_seen in (date(2026, 2, 20), date(2025, 11, 1)):  # 23 days ago; long ago (another kind)
+        con.execute("INSERT INTO meta.worklist_state (item_id, kind, rule_code, household_no, last_seen, status) "
+                    "VALUES (?, 'warning', ?, 'H1', ?, 'dispatched')",
+                    [f"WL-{last_seen:%m%d}AAAA", "W_NEW_SEVERE_DIS" if last_seen.month == 2 else "W_DROPOUT",
+                     last_seen])
+    run_layer(con, "rules")
+    assert found(con, "W_NEW_SEVERE_DIS") == []
+    (aid,) = found(con, "MONITOR_AID")
+    assert aid["household_no"] == "H1" and "新发重度残疾证" in aid["reason"] and "无学籍" not in aid["reason"]
+    con.execute("UPDATE meta.worklist_state SET last_seen = DATE '2025-12-01'")  # beyond WIN_RECENT
+    run_layer(con, "rules")
+    assert found(con, "MONITOR_AID") == []
+
+
 # --- VETERAN_HARDSHIP, UNION_POOR_WORKER -------------------------------------------------
 
 def veteran_rows(tax):
