@@ -227,10 +227,17 @@ def headline(data: dict) -> list[tuple[str, str]]:
     ]
     if data["feedback"]:
         out.append(("feedback", ", ".join(f"{k} {v}" for k, v in sorted(data["feedback"].items()))))
+    if data.get("warnings"):
+        out.append(("warnings", "; ".join(data["warnings"])))
     return out
 
 
 # --- charts -----------------------------------------------------------------------------
+
+
+def _text_width(text: str, size: int = 11) -> float:
+    """Rough width of a label in pixels: a CJK character is square, a Latin one about half of it."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
 
 def bars_svg(series: dict[str, dict[str, int]], keys: dict[str, tuple[str, str]], title: str,
@@ -276,10 +283,11 @@ def bars_svg(series: dict[str, dict[str, int]], keys: dict[str, tuple[str, str]]
                              f'<text x="{left + w + 4:.1f}" y="{by + 8:.1f}" font-size="9">{n}</text>')
         if stacked:
             parts.append(f'<text x="{x + 4:.1f}" y="{y + 13}" font-size="11">{sum(series[label].values())}</text>')
-    ly = height - 10
-    for j, (text, colour) in enumerate(keys.values()):
-        parts.append(f'<rect x="{left + j * 130}" y="{ly - 10}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{left + j * 130 + 14}" y="{ly}" font-size="11">{html.escape(text)}</text>')
+    ly, lx = height - 10, left
+    for text, colour in keys.values():
+        parts.append(f'<rect x="{lx:.0f}" y="{ly - 10}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{lx + 14:.0f}" y="{ly}" font-size="11">{html.escape(text)}</text>')
+        lx += 34 + _text_width(text)
     parts.append("</svg>")
     return "".join(parts)
 
