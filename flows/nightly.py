@@ -72,6 +72,9 @@ def _home(home: str) -> Home:
 def prepare(home: str) -> dict:
     """A fresh build beside the published warehouse; reports the DuckDB settings it runs with."""
     h = _home(home)
+    # The analysts' key first: a night that could not pseudonymise must fail before it swaps anything in.
+    from transforms.pseudonym import load_or_create_key
+    load_or_create_key(h)
     build.start_build(h)
     with build.connect_build(h) as con:
         resources = config.effective_duckdb_settings(con)

@@ -257,3 +257,15 @@ def test_person_key_is_the_keyed_hash_and_stable_across_nights(night_under_reade
         expected = "P" + hmac.new(key, id_number.encode(), hashlib.sha256).hexdigest()
         assert expected in nights[0] and expected in nights[1]
     assert len(nights[0] & nights[1]) >= 0.99 * len(nights[0])
+
+
+def test_an_unusable_key_fails_the_night_before_anything_is_swapped_in(first_night, tmp_path):
+    from flows.nightly import nightly_flow
+
+    home = copy_home(first_night, tmp_path / "home")
+    os.chmod(home / "secrets" / "pseudonym.key", 0o644)
+    before = {name: (home / name).stat().st_ino for name in ("warehouse.duckdb", "analytics.duckdb")}
+    with pytest.raises(Exception, match="chmod 600"):
+        nightly_flow(str(home), NIGHT2)
+    assert {name: (home / name).stat().st_ino for name in before} == before
+    assert not (home / "exports" / NIGHT2.isoformat()).exists()
