@@ -101,7 +101,7 @@ def gather(home: Home, run_date: date) -> dict:
         run = query_rows(con, """
             SELECT started_at, finished_at, status, stages, sources_ok, sources_failed, items_new, items_open
             FROM meta.run WHERE run_date = ?""", [run_date])
-    stale, stale_codes, repeats, feedback = [], [], [], {}
+    stale, stale_codes, repeats, feedback, warnings = [], [], [], {}, []
     if run and run[0][3]:  # the night's stage summaries, recorded in meta.run
         stages = json.loads(run[0][3])
         ingest = stages.get("ingest", {})
@@ -112,9 +112,14 @@ def gather(home: Home, run_date: date) -> dict:
         stale_codes = sorted(stale_since)
         if isinstance(stages.get("feedback"), dict):
             feedback = {k: v for k, v in stages["feedback"].items() if isinstance(v, int)}
+        # due dates counted through a year no holiday notice confirms; codes missing from divisions
+        for stage in ("worklist", "export"):
+            if isinstance(stages.get(stage), dict):
+                warnings += [w for w in stages[stage].get("warnings") or [] if w not in warnings]
     return dict(run_date=run_date, deliveries=deliveries, drift=drift, repeats=repeats, previous=previous,
                 in_force=in_force, rejects=rejects, items=items, rules=rules, expectations=expectations,
-                run=run[0] if run else None, stale=stale, stale_codes=stale_codes, feedback=feedback)
+                run=run[0] if run else None, stale=stale, stale_codes=stale_codes, feedback=feedback,
+                warnings=warnings)
 
 
 # --- what the page and the artifact show, computed once ---------------------------------

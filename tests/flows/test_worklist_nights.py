@@ -27,8 +27,8 @@ from tests.conftest import TEST_DATE, copy_home
 
 NIGHT2 = date(2026, 7, 15)
 NIGHT3 = date(2026, 7, 16)
-NIGHT4 = date(2026, 12, 1)   # 138 days after the answers
-NIGHT5 = date(2026, 12, 2)
+NIGHT4 = date(2026, 12, 18)  # 155 days after the answers; due dates run into 2027
+NIGHT5 = date(2026, 12, 19)
 WANGGAOPU = "371426105"
 
 
@@ -234,6 +234,16 @@ def test_the_same_file_again_changes_nothing(night4, night3):
         {i: (before[i]["status"], before[i]["status_date"]) for i in answers}
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM meta.feedback").fetchall()[0][0] == 3
+
+
+def test_a_due_date_in_a_year_no_notice_confirms_is_a_warning_in_the_report(night4):
+    home, result, _ = night4
+    assert any("2027" in w for w in result["worklist"]["warnings"])
+    sent = exported(home, NIGHT4)
+    fresh = [r for r in sent.values() if not r["发现依据"].startswith("【逾期】")]
+    assert fresh and any(r["办结时限"] >= "2027-01-01" for r in fresh)
+    report = (home / "reports" / f"{NIGHT4.isoformat()}.html").read_text(encoding="utf-8")
+    assert "<dt>warnings</dt>" in report and "2027" in report.split("<dt>warnings</dt>")[1].split("</dd>")[0]
 
 
 def test_a_rejected_finding_does_not_return_within_180_days(night4, night3):
