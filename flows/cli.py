@@ -21,6 +21,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from flows.errors import NightFailed, UserError
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="datapool: the county's social-assistance data pool.")
 console = Console(stderr=True, soft_wrap=True)
@@ -30,12 +32,6 @@ DEMO_HOME = Path("data/demo")
 DEFAULT_HOME = Path("data")
 
 
-class UserError(Exception):
-    """A mistake the user can fix; shown as one line, exit code 2."""
-
-
-class NightFailed(Exception):
-    """A night that did not publish: one line (the cause is in the Prefect log), exit code 1."""
 
 
 def parse_date(text: str | None, what: str = "--date") -> date:
@@ -344,8 +340,7 @@ def serve(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
     out.print(f"serving {name} for {home.resolve()}: cron \"{cron}\" ({timezone_name}) on {api_url}; "
               "Ctrl-C stops")
     nightly_flow.serve(name=name, schedules=[Cron(cron, timezone=timezone_name)],
-                       parameters={"home": str(home.resolve()), "run_date": None}, limit=1,
-                       pause_on_shutdown=False)
+                       parameters={"home": str(home.resolve()), "run_date": None}, limit=1)
 
 
 def _prefect_server() -> str:

@@ -25,6 +25,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
+from flows.errors import UserError
 from sources.home import Home
 
 LOCK_NAME = ".datapool.lock"
@@ -81,8 +82,6 @@ class RunLock:
         self.path = (root / LOCK_NAME).absolute()
 
     def __enter__(self) -> "RunLock":
-        from flows.cli import UserError
-
         with _held_guard:
             if self.path in _held:
                 fd, depth = _held[self.path]
