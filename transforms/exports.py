@@ -4,7 +4,7 @@
 village, the same rows as `.csv` (UTF-8 with BOM, CRLF), and `manifest.json`
 with every file's row count and SHA-256. Only tonight's items go out (new,
 changed, or overdue: marts.worklist.to_export); a township's files hold its
-own items only; items without a township go to `371426000_县级待分派`.
+own items only; items without a township go to `<county>000_县级待分派` (`371426000_县级待分派`).
 
 Byte-identical on a rerun of the night: rows ordered by priority, due date,
 item id; the workbook's created/modified date is the run date, xlsxwriter
@@ -144,7 +144,7 @@ def _rows_for_export(con, names: Mapping[str, str], departments: Mapping[str, st
     for values in cur.fetchall():
         r = dict(zip(cols, values))
         township = r["township_code"] or COUNTY_UNASSIGNED
-        if township == COUNTY_UNASSIGNED:
+        if township == COUNTY_UNASSIGNED or township.endswith("000"):  # any county's office: <county>000
             township_name = COUNTY_UNASSIGNED_NAME
         elif township in names:
             township_name = names[township]

@@ -935,7 +935,9 @@ def simulate(warehouse: Path, changes: dict[str, float | list[str]], on: date | 
         rows = con.execute("""
             WITH joined AS (
                 SELECT coalesce(s.code, b.code) AS code,
-                       coalesce(s.township_code, b.township_code, '371426000') AS township_code,
+                       coalesce(s.township_code, b.township_code,
+                                (SELECT coalesce(substr(min(code), 1, 6) || '000', '371426000')
+                                 FROM ref.division WHERE length(code) = 9)) AS township_code,
                        coalesce(s.household_no, b.household_no) AS household_no,
                        coalesce(s.people, b.people) AS people,
                        b.code IS NULL AS is_new, s.code IS NULL AS is_lost,

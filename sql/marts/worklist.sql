@@ -4,7 +4,8 @@
 -- (meta.worklist_state, which transforms/worklist.py:update_worklist_state
 -- brings to tonight before this table is built), placed in a township and a
 -- village: the person's, or for a household target its head's (core.household).
--- An item whose township cannot be told goes to 371426000 (县级待分派).
+-- An item whose township cannot be told goes to the county office, the county
+-- code of ref.division + 000 (371426000 for 平原县; 县级待分派).
 -- Items of earlier nights that no finding supports any more stay visible with
 -- their status (closed_by_data, or what township feedback made of them); the
 -- reason, evidence and amount of an item are tonight's, so those are empty.
@@ -24,6 +25,12 @@ finding AS (
 
 division AS (
     SELECT code, min(name) AS name FROM ref.division GROUP BY code
+),
+
+county_office AS (
+    SELECT coalesce(substr(min(code), 1, 6) || '000', '371426000') AS code
+    FROM ref.division
+    WHERE length(code) = 9
 ),
 
 items AS (
@@ -89,7 +96,7 @@ final AS (
         p.address,
         coalesce(
             CASE WHEN regexp_full_match(p.raw_township_code, '[0-9]{9}') THEN p.raw_township_code END,
-            '371426000') AS township_code,
+            (SELECT code FROM county_office)) AS township_code,
         t.name AS township_name,
         p.village_code,
         v.name AS village_name,
@@ -114,7 +121,7 @@ final AS (
     LEFT JOIN division AS t
       ON t.code = coalesce(
             CASE WHEN regexp_full_match(p.raw_township_code, '[0-9]{9}') THEN p.raw_township_code END,
-            '371426000')
+            (SELECT code FROM county_office))
     LEFT JOIN division AS v ON v.code = p.village_code
 )
 

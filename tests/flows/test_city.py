@@ -101,6 +101,14 @@ def test_city_finds_every_planted_cross_county_case_and_nothing_else(on_dask):
     assert result["city"]["city.cross_county_finding"] == len(planted)
 
 
+def test_a_countys_unplaced_items_go_to_its_own_county_office(on_dask):
+    """371403 pays people its register lacks (R_MOVED_PAID): their items go to 371403000, not to 平原县's office."""
+    root, _ = on_dask
+    names = {p.name for p in (root / "counties" / "371403" / "exports" / TEST_DATE.isoformat()).iterdir()}
+    assert {"371403000_县级待分派.csv", "371403000_县级待分派.xlsx"} <= names
+    assert not [n for n in names if not n.startswith("371403") and n != "manifest.json"]
+
+
 def test_every_county_task_reported_to_the_one_prefect_api(on_dask):
     """Worker processes ran the county tasks, and the flow's Prefect server holds all three runs."""
     from prefect import get_client
