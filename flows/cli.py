@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # `datapool city run`: no cluster chatter
 
 import sys
 import time
@@ -360,6 +361,76 @@ def _prefect_server() -> str:
     if not ok:
         raise UserError(f"no Prefect server answers at {url} (PREFECT_API_URL): start it with `prefect server start`")
     return url
+
+
+city_app = typer.Typer(no_args_is_help=True,
+                       help="A city of counties: every county's night on a Dask cluster, then the city step.")
+app.add_typer(city_app, name="city")
+
+
+@city_app.command("generate")
+def city_generate(out_dir: Path = typer.Option(..., "--out", help="city home to write the counties into"),
+                  counties: str = typer.Option("371402,371403,371426", help="county codes of 德州市, comma-separated"),
+                  people: int = typer.Option(2000, help="people in each county"),
+                  run_date: str = typer.Option(..., "--date", help="first night's run date, YYYY-MM-DD"),
+                  seed: int = typer.Option(1, help="random seed; same seed, same bytes")) -> None:
+    """Synthetic counties under OUT/counties/<code>/, with cross-county cases planted (OUT/truth/)."""
+    d = parse_date(run_date)
+    if people < 100:
+        raise UserError("--people must be at least 100 (the worked examples alone need 20)")
+    from sources.generator.city import generate_city
+
+    codes = [c.strip() for c in counties.split(",") if c.strip()]
+    t0 = time.perf_counter()
+    try:
+        with console.status(f"generating {len(codes)} counties of {people:,} people ..."):
+            summary = generate_city(out_dir, codes, people=people, date=d, seed=seed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    planted = ", ".join(f"{k} {v}" for k, v in summary["cross_county"].items())
+    out.print(f"generated {len(codes)} counties into {out_dir / 'counties'} in {time.perf_counter() - t0:.1f} s; "
+              f"cross-county cases planted: {planted}")
+
+
+@city_app.command("run")
+def city_run(home: Path = typer.Option(..., help="city home: one county home per counties/<county code>/"),
+             run_date: Optional[str] = typer.Option(None, "--date", help="run date (default today)"),
+             scheduler: Optional[str] = typer.Option(
+                 None, envvar="DATAPOOL_DASK_SCHEDULER",
+                 help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster)"),
+             workers: int = typer.Option(2, help="worker processes of the local cluster (without --scheduler)")
+             ) -> None:
+    """Every county's night on Dask workers, one Prefect task each, then the city register and marts."""
+    from transforms.city import CityHome, county_codes
+
+    d = parse_date(run_date)
+    if workers < 1:
+        raise UserError("--workers must be at least 1")
+    codes = county_codes(CityHome(home))
+    if not codes:
+        raise UserError(f"{home} is not a city home: it has no county homes under counties/<county code>/")
+    from flows.city import run_city
+
+    t0 = time.perf_counter()
+    try:
+        with console.status(f"running {len(codes)} county nights on "
+                            f"{scheduler or f'a local cluster of {workers} workers'} ..."):
+            result = run_city(home, d, scheduler=scheduler, workers=workers)
+    except ValueError as exc:  # a remote cluster without a Prefect server
+        raise UserError(str(exc)) from None
+    except FileNotFoundError as exc:  # no county has ever published its city lake
+        raise NightFailed(str(exc)) from None
+    for code, r in sorted(result["counties"].items()):
+        out.print(f"  county {code}: {r['items_new']} new worklist items, {r['items_open']} open "
+                  f"(worker {r['worker']})")
+    city = result["city"]
+    kinds = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in city.items() if k.startswith("finding."))
+    out.print(f"city {d.isoformat()}: {city.get('city.cross_county_finding', 0)} cross-county findings"
+              f"{' (' + kinds + ')' if kinds else ''} over {len(codes)} counties in "
+              f"{time.perf_counter() - t0:.1f} s: {CityHome(home).warehouse}")
+    if result["failed"]:
+        raise NightFailed(f"the night failed for counties {', '.join(result['failed'])}; "
+                          "their last city lake partition stays in the city step")
 
 
 def main() -> None:
