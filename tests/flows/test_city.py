@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -119,7 +121,7 @@ def test_every_county_task_reported_to_the_one_prefect_api(on_dask):
     per_flow_run = Counter(r.flow_run_id for r in runs if r.state and r.state.is_completed())
     assert len(COUNTIES) in per_flow_run.values()
     workers = {c["worker"] for c in on_dask[1]["counties"].values()}
-    assert 1 <= len(workers) <= 2 and f"{socket.gethostname()}:{os.getpid()}" not in workers
+    assert len(workers) == 2 and f"{socket.gethostname()}:{os.getpid()}" not in workers
 
 
 def test_city_step_leaves_to_each_county_what_it_sees_itself(tmp_path):
@@ -165,3 +167,20 @@ def test_city_step_leaves_to_each_county_what_it_sees_itself(tmp_path):
     assert found == [("paid_outside_register", "P3", codes["B"], codes["A"])]
     assert p1 == [([codes["A"], codes["B"]], codes["A"])]
     assert counts["city.county_summary"] == 2
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["city", "generate", "--out", "{tmp}/c", "--counties", "371402,110101", "--date", "2026-03-15"],
+     "not counties of 德州市: 110101"),
+    (["city", "run", "--home", "{tmp}", "--date", "2026-03-15", "--scheduler", "tcp://127.0.0.1:9"],
+     "report to one Prefect server"),
+])
+def test_city_command_user_errors_are_one_line(args, expected, tmp_path):
+    """A remote cluster without PREFECT_API_URL is refused before any work: its workers could not report."""
+    (tmp_path / "counties" / "371402" / "inbox").mkdir(parents=True)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}, "PREFECT_API_URL": ""}
+    result = subprocess.run([sys.executable, "-m", "flows.cli", *[a.format(tmp=tmp_path) for a in args]],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
