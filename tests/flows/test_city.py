@@ -84,6 +84,28 @@ def test_counties_on_dask_find_what_they_find_one_by_one(on_dask, one_by_one):
         assert json.loads((par / manifest).read_text()) == json.loads((seq / manifest).read_text())
 
 
+def test_each_county_finds_its_own_truth_including_the_people_it_pays_but_does_not_register(on_dask):
+    """Counties other than 平原县 are generated whole (own codes, ID prefixes, worked examples): each finds
+    exactly its truth's first-night findings, the guests' R_MOVED_PAID among them."""
+    root, _ = on_dask
+    moved = set()
+    for code in COUNTIES:
+        truth = pd.read_csv(root / "counties" / code / "truth" / "findings.csv", dtype=str, keep_default_na=False)
+        truth = truth[truth.night == TEST_DATE.isoformat()]
+        expected = set(zip(truth.kind, truth.rule_code, truth.policy_code, truth.id_number))
+        found = {(k, r, p or "", i) for k, r, p, i in _rows(root / "counties" / code,
+                 "SELECT kind, rule_code, policy_code, id_number FROM rules.finding")}
+        assert found == expected, code
+        e1 = truth[(truth.example == "E1")].id_number
+        assert len(e1) == 2 and all(i.startswith(code) for i in e1)  # the E1 children, born here
+        moved |= {(code, p, i) for _, r, p, i in found if r == "R_MOVED_PAID"}
+    # A county paying someone another county registers sees only that its own register lacks them.
+    with open(root / "truth" / "cross_county.csv", encoding="utf-8", newline="") as f:
+        elsewhere = {(r["paying_county"], r["policy_code"], r["id_number"]) for r in csv.DictReader(f)
+                     if r["kind"] in ("double_payment", "exclusive_payment", "paid_outside_register")}
+    assert elsewhere and elsewhere <= moved
+
+
 def test_city_finds_every_planted_cross_county_case_and_nothing_else(on_dask):
     root, result = on_dask
     with open(root / "truth" / "cross_county.csv", encoding="utf-8", newline="") as f:
