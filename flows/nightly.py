@@ -89,9 +89,61 @@ def ingest(home: str, run_date: date) -> dict:
 
     h = _home(home)
     with build.connect_build(h) as con:
-        summary = ingest_inbox(con, h, run_date).as_dict()
+        summary = night_summary(recorded_stage(con, run_date, "ingest"), ingest_inbox(con, h, run_date).as_dict(),
+                                INGEST_STATE_KEYS)
         summary["retention"] = plan_retention(con, h, run_date, config.active())
     return summary
+
+
+# What an ingest summary says about the inbox as it is now, rather than about what a run decided.
+INGEST_STATE_KEYS = frozenset({"run_date", "waiting", "partial", "stale", "stale_since", "unknown_files",
+                               "retention"})
+
+
+def recorded_stage(con, run_date: date, stage: str) -> dict | None:
+    """This night's summary of `stage` as published by an earlier run of the same night, if any."""
+    import json
+
+    import duckdb
+
+    try:
+        rows = con.execute("SELECT stages FROM meta.run WHERE run_date = ?", [run_date]).fetchall()
+    except duckdb.CatalogException:
+        return None
+    if not rows or not rows[0][0]:
+        return None
+    value = json.loads(rows[0][0]).get(stage)
+    return value if isinstance(value, dict) else None
+
+
+def night_summary(previous: dict | None, current: dict, state_keys: frozenset = frozenset()) -> dict:
+    """The night's summary from an earlier published run of the night and this one.
+
+    A rerun of a published night finds the files that night took already decided,
+    so its own counts would say nothing arrived; the run record (and the report
+    and `sources_failed` made from it) describes the night, so counts of what was
+    decided add up over the night's runs and lists are joined, while `state_keys`
+    (what is waiting in the inbox now, stale sources) are tonight's as they stand.
+    """
+    if previous is None:
+        return current
+    merged: dict = {}
+    for key in previous.keys() | current.keys():
+        old, new = previous.get(key), current.get(key)
+        if key in state_keys or old is None:
+            merged[key] = new
+        elif new is None:
+            merged[key] = old
+        elif isinstance(old, dict) and isinstance(new, dict):
+            merged[key] = night_summary(old, new, state_keys)
+        elif isinstance(old, list) and isinstance(new, list):
+            merged[key] = old + [v for v in new if v not in old]
+        elif isinstance(old, (int, float)) and isinstance(new, (int, float)) \
+                and not isinstance(old, bool) and not isinstance(new, bool):
+            merged[key] = old + new
+        else:
+            merged[key] = new
+    return {key: merged[key] for key in sorted(merged)}
 
 
 @task(name="transform", **TASK_OPTIONS)
@@ -132,7 +184,7 @@ def feedback(home: str, run_date: date) -> dict:
 
     h = _home(home)
     with build.connect_build(h) as con:
-        return apply_feedback(con, h, run_date)
+        return night_summary(recorded_stage(con, run_date, "feedback"), apply_feedback(con, h, run_date))
 
 
 @task(name="worklist", **TASK_OPTIONS)

@@ -222,3 +222,51 @@ def uninterrupted(fault_county, prefect_server, tmp_path_factory) -> Path:
             nightly_flow(str(home), NIGHT1)
 
     return shared_once(tmp_path_factory, "fault-uninterrupted", make) / "home"
+
+
+def answer_worklist(night_exports: Path, inbox_feedback: Path) -> dict[str, str]:
+    """A township returns its first worklist CSV worked: two answers and a row for no known item."""
+    import csv
+    import io
+
+    src = sorted(p for p in night_exports.glob("*.csv") if "反馈问题" not in p.name)[0]
+    with src.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    words = ["不符合条件", "符合条件已申请"]
+    answers = {}
+    for row, word in zip(rows[1:], words):
+        row[header.index("核实结果")] = word
+        answers[row[0]] = word
+    unknown = [""] * len(header)
+    unknown[0], unknown[header.index("核实结果")] = "WL-ZZZZZZZZ", "不符合条件"
+    rows.append(unknown)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    inbox_feedback.mkdir(parents=True, exist_ok=True)
+    (inbox_feedback / src.name).write_bytes(buffer.getvalue().encode("utf-8-sig"))
+    return answers
+
+
+@pytest.fixture(scope="session")
+def night2_start(uninterrupted, tmp_path_factory) -> Path:
+    """After night 1: the next drop waits in the inbox, a township's worked worklist in inbox/feedback/."""
+    def make(folder: Path) -> None:
+        home = shutil.copytree(uninterrupted, folder / "home")
+        answers = answer_worklist(home / "exports" / NIGHT1.isoformat(), home / "inbox" / "feedback")
+        assert len(answers) == 2, "night 1 exported too few items to answer"
+
+    return shared_once(tmp_path_factory, "fault-night2-start", make) / "home"
+
+
+@pytest.fixture(scope="session")
+def night2_uninterrupted(night2_start, prefect_server, tmp_path_factory) -> Path:
+    """Night 2 run once, never interrupted."""
+    def make(folder: Path) -> None:
+        from flows.nightly import nightly_flow
+
+        home = shutil.copytree(night2_start, folder / "home")
+        with on_server(prefect_server):
+            nightly_flow(str(home), NIGHT2)
+
+    return shared_once(tmp_path_factory, "fault-night2-uninterrupted", make) / "home"

@@ -8,10 +8,13 @@ warehouse rows in every table (run timestamps aside), the same analysts'
 copy, byte-identical exports, the same files in inbox, archive, quarantine
 and lake, no delivery recorded twice, nothing half-built left.
 
-The county is small (300 people) and the next night's drop is already in the
-inbox (its files wait for their night), so a killed night also leaves files
-that must keep waiting. The uninterrupted night and the county are made once
-per session, shared by the xdist workers (tests/flows/conftest.py).
+The county is small (300 people). The night killed is its second: the drop
+holds a new increment, a repeated file, a late snapshot and a wrong delivery
+(quarantined), and a township has sent back a worked worklist (two answers and
+a row for no known item), so a kill can strand a delivery, a quarantined file
+or half-applied feedback, and a published warehouse and analysts' copy exist
+that a kill must leave whole. The county and its uninterrupted nights are made
+once per session, shared by the xdist workers (tests/flows/conftest.py).
 """
 from __future__ import annotations
 
@@ -101,38 +104,45 @@ def test_fault_points_cover_every_stage():
     assert set(STAGES) <= set(FAULT_POINTS)
 
 
+BEFORE_SWAP = ("prepare", "ingest", "transform", "feedback", "worklist", "export")
+
+
 @pytest.mark.parametrize("point", [
     "prepare", "ingest", "transform", "feedback", "worklist", "export", "publish.warehouse", "publish",
     "report", "housekeeping"])
-def test_killed_at_stage_then_rerun_equals_uninterrupted(point, fault_county, uninterrupted, prefect_server,
-                                                        prefect_client_env, tmp_path):
+def test_killed_at_stage_then_rerun_equals_uninterrupted(point, uninterrupted, night2_start, night2_uninterrupted,
+                                                        prefect_server, prefect_client_env, tmp_path):
+    """Night 2 (a drop with a repeated, a late and a wrong file; a township's answers) killed at `point`."""
     from flows.nightly import nightly_flow
 
-    home = shutil.copytree(fault_county, tmp_path / "home")
-    killed = run_cli(prefect_client_env, "nightly", "--home", str(home), "--date", NIGHT1.isoformat(), fault=point)
+    home = shutil.copytree(night2_start, tmp_path / "home")
+    killed = run_cli(prefect_client_env, "nightly", "--home", str(home), "--date", NIGHT2.isoformat(), fault=point)
     assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr[-3000:])
 
-    published = home / "analytics.duckdb"
-    if point in ("prepare", "ingest", "transform", "feedback", "worklist", "export", "publish.warehouse"):
-        # killed before the analysts' copy was swapped in: there is none (the county's first night)
-        assert not published.exists()
-    else:
-        assert fingerprint(published) == fingerprint(uninterrupted / "analytics.duckdb")
-    if point in ("prepare", "ingest", "transform", "feedback", "worklist", "export"):
-        assert not (home / "warehouse.duckdb").exists(), "a warehouse was published before publish"
+    # What readers see after the kill: a whole night, the old one or the new, never half of one.
+    warehouse_night = NIGHT1 if point in BEFORE_SWAP else NIGHT2
+    analytics_night = NIGHT1 if point in BEFORE_SWAP + ("publish.warehouse",) else NIGHT2
+    reference = {NIGHT1: uninterrupted, NIGHT2: night2_uninterrupted}
+    assert fingerprint(home / "warehouse.duckdb") == fingerprint(reference[warehouse_night] / "warehouse.duckdb")
+    assert fingerprint(home / "analytics.duckdb") == fingerprint(reference[analytics_night] / "analytics.duckdb")
 
     with on_server(prefect_server):
-        nightly_flow(str(home), NIGHT1)
-    assert_same_state(home, uninterrupted, [NIGHT1])
+        nightly_flow(str(home), NIGHT2)
+    assert_same_state(home, night2_uninterrupted, [NIGHT1, NIGHT2])
+    assert not list((home / "inbox" / "feedback").glob("*")), "the answered worklist was not taken"
 
 
-def test_same_night_twice_gives_same_rows_worklist_and_exports(uninterrupted, prefect_server, tmp_path):
+def test_same_night_twice_gives_same_rows_worklist_and_exports(night2_uninterrupted, prefect_server, tmp_path):
+    """Night 2 run again: the same rows in every table, the same worklist, the same export bytes;
+    the township's answers, applied the first time, are not applied again."""
     from flows.nightly import nightly_flow
 
-    home = shutil.copytree(uninterrupted, tmp_path / "home")
+    home = shutil.copytree(night2_uninterrupted, tmp_path / "home")
     with on_server(prefect_server):
-        nightly_flow(str(home), NIGHT1)
-    assert_same_state(home, uninterrupted, [NIGHT1])
+        nightly_flow(str(home), NIGHT2)
+    assert_same_state(home, night2_uninterrupted, [NIGHT1, NIGHT2])
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM meta.feedback_file").fetchall() == [(1,)]
 
 
 def test_backfill_equals_nights_run_one_by_one(fault_county, uninterrupted, prefect_server, prefect_client_env,

@@ -355,3 +355,22 @@ def test_serve_without_a_prefect_server_says_how_to_start_one(tmp_path):
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
     err = one_line_error(cli("serve", "--home", str(tmp_path), env=env))
     assert "prefect server start" in err and "PREFECT_API_URL" in err
+
+
+# --- the run record of a night run more than once ---------------------------------------------
+
+def test_a_rerun_of_a_published_night_keeps_what_the_night_took_in_its_record():
+    """The rerun finds tonight's files already decided; the record still says what the night took."""
+    from flows.nightly import INGEST_STATE_KEYS, night_summary
+
+    first = {"sources": {"mzj_jzdx": {"new": 0, "quarantined": 1, "waiting": 2, "refused": ["a.xlsx: bad"]},
+                         "ybj_js": {"new": 1, "quarantined": 0, "waiting": 0, "refused": []}},
+             "stale": ["tyjr_yf"], "totals": {"new": 1, "quarantined": 1, "waiting": 2}}
+    rerun = {"sources": {"mzj_jzdx": {"new": 0, "quarantined": 0, "waiting": 2, "refused": []},
+                         "ybj_js": {"new": 1, "quarantined": 0, "waiting": 0, "refused": []}},
+             "stale": [], "totals": {"new": 1, "quarantined": 0, "waiting": 2}}
+    night = night_summary(first, rerun, INGEST_STATE_KEYS)
+    assert night["sources"]["mzj_jzdx"] == {"new": 0, "quarantined": 1, "waiting": 2, "refused": ["a.xlsx: bad"]}
+    assert night["sources"]["ybj_js"]["new"] == 2       # a file that arrived for the rerun adds to the night
+    assert night["stale"] == [] and night["totals"] == {"new": 2, "quarantined": 1, "waiting": 2}
+    assert night_summary(None, rerun, INGEST_STATE_KEYS) == rerun
