@@ -543,52 +543,70 @@ def _extension_sql(con, stem: str, key: str, alias: str, taken: set[str]) -> tup
     return "".join(f", {c}" for c in cols), "\n        ".join(joins)
 
 
+# The columns rules.person_status / household_status add to the facts: all that changes between stages.
+PERSON_STATUS_COLUMNS = ("eligible_codes", "dbh", "tkp", "hard", "hard_kid", "household_receives",
+                         "household_tkp", "warned")
+HOUSEHOLD_STATUS_COLUMNS = ("receives", "eligible_codes", "dbh", "tkp", "hard", "warned", "warned_codes")
+
+
 def _create_views(con) -> None:
     """The relations rules read: person + household facts + tonight's status, joined once.
 
     A family of rules may add its own facts as sql/rules/person_facts_<family>.sql
     (keyed by id_number) or household_facts_<family>.sql (keyed by household_no):
-    their columns join the views like the main facts' do."""
+    their columns join the views like the main facts' do.
+
+    The facts joins are materialised once a night (rules.joined_person,
+    joined_household, joined_benefit: several hundred columns, the evidence
+    lists among them); `rules.v_person` / `v_household` / `v_benefit` are
+    views adding the few status columns, which change between stages. A rule
+    reads a dozen columns of them, so its join with the status costs little,
+    while copying the wide facts again at every stage cost seconds each on a
+    large county."""
     person = _columns(con, "rules.person_facts")
     household = [c for c in _columns(con, "rules.household_facts") if c != "household_no"]
-    taken = set(person) | set(household)
+    taken = set(person) | set(household) | set(PERSON_STATUS_COLUMNS) | set(HOUSEHOLD_STATUS_COLUMNS)
     p_ext, p_joins = _extension_sql(con, "person_facts", "id_number", "p", taken)
     h_ext, h_joins = _extension_sql(con, "household_facts", "household_no", "h", taken)
     hh_cols = ", ".join(f"h.{c} AS hh_{c}" if c in person else f"h.{c}" for c in household)
+    person_status = ", ".join(f"s.{c}" for c in PERSON_STATUS_COLUMNS)
+    household_status = ", ".join(f"s.{c}" for c in HOUSEHOLD_STATUS_COLUMNS)
     con.execute(f"""CREATE OR REPLACE VIEW rules.vdef_person AS
-        SELECT p.*{p_ext}, {hh_cols}{h_ext}, s.eligible_codes, s.dbh, s.tkp, s.hard,
-               s.hard_kid, s.household_receives, s.household_tkp, s.warned
+        SELECT p.*{p_ext}, {hh_cols}{h_ext}
         FROM rules.person_facts AS p
         LEFT JOIN rules.household_facts AS h ON h.household_no = p.household_no
         {p_joins}
-        {h_joins}
-        LEFT JOIN rules.person_status AS s ON s.id_number = p.id_number""")
+        {h_joins}""")
     con.execute(f"""CREATE OR REPLACE VIEW rules.vdef_household AS
-        SELECT h.*{h_ext}, s.receives, s.eligible_codes, s.dbh, s.tkp, s.hard, s.warned, s.warned_codes
+        SELECT h.*{h_ext}
         FROM rules.household_facts AS h
-        {h_joins}
-        LEFT JOIN rules.household_status AS s ON s.household_no = h.household_no""")
-    person_cols = [c for c in _columns(con, "rules.vdef_person") if c != "id_number"]
+        {h_joins}""")
+    for name in ("person", "household"):
+        con.execute(f"CREATE OR REPLACE TABLE rules.joined_{name} AS SELECT * FROM rules.vdef_{name}")
+    person_cols = [c for c in _columns(con, "rules.joined_person") if c != "id_number"]
     benefit = [c for c in _columns(con, "rules.benefit_facts") if c != "id_number"]
-    clash = set(benefit) & set(person_cols)
+    clash = set(benefit) & (set(person_cols) | set(PERSON_STATUS_COLUMNS))
     con.execute(f"""CREATE OR REPLACE VIEW rules.vdef_benefit AS
         SELECT b.*, {', '.join(f'p.{c}' for c in person_cols if c not in clash)}
         FROM rules.benefit_facts AS b
-        JOIN rules.vdef_person AS p ON p.id_number = b.id_number""")
-    _materialise_views(con)
-
-
-def _materialise_views(con) -> None:
-    """rules.v_person / v_household / v_benefit as tables, from the view
-    definitions and the status of the stage about to run: every rule of the
-    stage scans them instead of evaluating the joins again (about 50 ms a rule
-    on a tiny county, far more on a large one)."""
-    views = {r[0] for r in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE schema_name = 'rules'").fetchall()}
-    for name in ("person", "household", "benefit"):
-        if f"v_{name}" in views:  # a warehouse built before the views became tables
-            con.execute(f"DROP VIEW rules.v_{name}")
-        con.execute(f"CREATE OR REPLACE TABLE rules.v_{name} AS SELECT * FROM rules.vdef_{name}")
+        JOIN rules.joined_person AS p ON p.id_number = b.id_number""")
+    con.execute("CREATE OR REPLACE TABLE rules.joined_benefit AS SELECT * FROM rules.vdef_benefit")
+    benefit_status = ", ".join(f"s.{c}" for c in PERSON_STATUS_COLUMNS if c not in clash)
+    views = {
+        "person": f"""SELECT f.*, {person_status} FROM rules.joined_person AS f
+            LEFT JOIN rules.person_status AS s ON s.id_number = f.id_number""",
+        "household": f"""SELECT f.*, {household_status} FROM rules.joined_household AS f
+            LEFT JOIN rules.household_status AS s ON s.household_no = f.household_no""",
+        "benefit": f"""SELECT f.*{', ' + benefit_status if benefit_status else ''} FROM rules.joined_benefit AS f
+            LEFT JOIN rules.person_status AS s ON s.id_number = f.id_number""",
+    }
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'rules' "
+        "AND database_name = current_database()").fetchall()}
+    for name, sql in views.items():
+        if f"v_{name}" in tables:  # a warehouse from when the views were copied into tables
+            con.execute(f"DROP TABLE rules.v_{name}")
+        con.execute(f"CREATE OR REPLACE VIEW rules.v_{name} AS {sql}")
 
 
 def _build_status(con, rules: list[Rule], built: set[str]) -> None:
@@ -709,9 +727,7 @@ def run_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path | None = None,
     built: set[str] = set()
     _build_status(con, rules, built)
     _create_views(con)
-    for i, stage in enumerate(sorted({r.stage for r in rules})):
-        if i:
-            _materialise_views(con)
+    for stage in sorted({r.stage for r in rules}):
         for rule in (r for r in rules if r.stage == stage):
             counts[rule.table] = _execute_rule(con, rule)
             built.add(rule.code)
