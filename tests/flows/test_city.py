@@ -30,36 +30,28 @@ PEOPLE = 250
 SEED = 3
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
+def test_three_counties_on_two_dask_workers(prefect_harness, tmp_path):
+    """The issue's "done when", in one test so that one xdist worker builds it: three generated counties
+    through the city flow on a two-worker LocalCluster, against the same counties one by one."""
+    from flows.city import run_city
+    from flows.nightly import nightly_flow
     from sources.generator.city import generate_city
 
-    root = tmp_path_factory.mktemp("city") / "generated"
-    generate_city(root, COUNTIES, people=PEOPLE, date=TEST_DATE, seed=SEED)
-    return root
-
-
-@pytest.fixture(scope="module")
-def one_by_one(generated, prefect_harness, tmp_path_factory) -> Path:
-    """Each county through the county flow, one after the other."""
-    from flows.nightly import nightly_flow
-
-    root = tmp_path_factory.mktemp("city") / "one_by_one"
-    shutil.copytree(generated, root)
+    generated = tmp_path / "generated"
+    generate_city(generated, COUNTIES, people=PEOPLE, date=TEST_DATE, seed=SEED)
+    one_by_one, on_dask = tmp_path / "one_by_one", tmp_path / "on_dask"
+    shutil.copytree(generated, one_by_one)
+    shutil.copytree(generated, on_dask)
     for code in COUNTIES:
-        nightly_flow(str(root / "counties" / code), TEST_DATE)
-    return root
+        nightly_flow(str(one_by_one / "counties" / code), TEST_DATE)
+    result = run_city(on_dask, TEST_DATE, workers=2)
 
-
-@pytest.fixture(scope="module")
-def on_dask(generated, prefect_harness, tmp_path_factory) -> tuple[Path, dict]:
-    """The city flow: three county tasks on two worker processes, then the city step."""
-    from flows.city import run_city
-
-    root = tmp_path_factory.mktemp("city") / "on_dask"
-    shutil.copytree(generated, root)
-    result = run_city(root, TEST_DATE, workers=2)
-    return root, result
+    assert result["failed"] == [] and sorted(result["counties"]) == list(COUNTIES)
+    check_same_as_one_by_one(on_dask, one_by_one)
+    check_each_county_finds_its_own_truth(on_dask)
+    check_city_finds_every_planted_case_and_nothing_else(on_dask, result)
+    check_unplaced_items_go_to_the_countys_own_office(on_dask)
+    check_every_county_task_reported_to_the_one_prefect_api(result)
 
 
 def _rows(home: Path, sql: str) -> list[tuple]:
@@ -67,27 +59,25 @@ def _rows(home: Path, sql: str) -> list[tuple]:
         return sorted(con.execute(sql).fetchall(), key=repr)
 
 
-def test_counties_on_dask_find_what_they_find_one_by_one(on_dask, one_by_one):
-    root, result = on_dask
-    assert result["failed"] == [] and sorted(result["counties"]) == list(COUNTIES)
+def check_same_as_one_by_one(root: Path, one_by_one: Path) -> None:
+    """Each county's findings, worklist and township files do not depend on where its night ran."""
     for code in COUNTIES:
         par, seq = root / "counties" / code, one_by_one / "counties" / code
         findings = _rows(par, "SELECT * FROM rules.finding")
-        assert findings == _rows(seq, "SELECT * FROM rules.finding")
+        assert findings == _rows(seq, "SELECT * FROM rules.finding"), code
         kinds = {f[1] for f in findings}
         assert {"discover", "review"} <= kinds, f"county {code} found too little to compare"
         worklist = ("SELECT item_id, kind, rule_code, policy_code, id_number, township_code, due_date, status, "
                     "to_export FROM marts.worklist")
-        assert _rows(par, worklist) == _rows(seq, worklist)
+        assert _rows(par, worklist) == _rows(seq, worklist), code
         # The township files a county sends out are the same, byte for byte.
         manifest = f"exports/{TEST_DATE.isoformat()}/manifest.json"
-        assert json.loads((par / manifest).read_text()) == json.loads((seq / manifest).read_text())
+        assert json.loads((par / manifest).read_text()) == json.loads((seq / manifest).read_text()), code
 
 
-def test_each_county_finds_its_own_truth_including_the_people_it_pays_but_does_not_register(on_dask):
+def check_each_county_finds_its_own_truth(root: Path) -> None:
     """Counties other than 平原县 are generated whole (own codes, ID prefixes, worked examples): each finds
     exactly its truth's first-night findings, the guests' R_MOVED_PAID among them."""
-    root, _ = on_dask
     moved = set()
     for code in COUNTIES:
         truth = pd.read_csv(root / "counties" / code / "truth" / "findings.csv", dtype=str, keep_default_na=False)
@@ -106,8 +96,7 @@ def test_each_county_finds_its_own_truth_including_the_people_it_pays_but_does_n
     assert elsewhere and elsewhere <= moved
 
 
-def test_city_finds_every_planted_cross_county_case_and_nothing_else(on_dask):
-    root, result = on_dask
+def check_city_finds_every_planted_case_and_nothing_else(root: Path, result: dict) -> None:
     with open(root / "truth" / "cross_county.csv", encoding="utf-8", newline="") as f:
         planted = {(r["kind"], r["id_number"], r["paying_county"], r["policy_code"], r["other_county"],
                     r["other_policy_code"] or None, Decimal(r["monthly_amount"])) for r in csv.DictReader(f)}
@@ -125,16 +114,15 @@ def test_city_finds_every_planted_cross_county_case_and_nothing_else(on_dask):
     assert result["city"]["city.cross_county_finding"] == len(planted)
 
 
-def test_a_countys_unplaced_items_go_to_its_own_county_office(on_dask):
+def check_unplaced_items_go_to_the_countys_own_office(root: Path) -> None:
     """371403 pays people its register lacks (R_MOVED_PAID): their items go to 371403000, not to 平原县's office."""
-    root, _ = on_dask
     names = {p.name for p in (root / "counties" / "371403" / "exports" / TEST_DATE.isoformat()).iterdir()}
     assert {"371403000_县级待分派.csv", "371403000_县级待分派.xlsx"} <= names
     assert not [n for n in names if not n.startswith("371403") and n != "manifest.json"]
 
 
-def test_every_county_task_reported_to_the_one_prefect_api(on_dask):
-    """Worker processes ran the county tasks, and the flow's Prefect server holds all three runs."""
+def check_every_county_task_reported_to_the_one_prefect_api(result: dict) -> None:
+    """Two worker processes ran the county tasks, and the flow's Prefect server holds all three runs."""
     from prefect import get_client
     from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
 
@@ -142,7 +130,7 @@ def test_every_county_task_reported_to_the_one_prefect_api(on_dask):
         runs = client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="county-night")))
     per_flow_run = Counter(r.flow_run_id for r in runs if r.state and r.state.is_completed())
     assert len(COUNTIES) in per_flow_run.values()
-    workers = {c["worker"] for c in on_dask[1]["counties"].values()}
+    workers = {c["worker"] for c in result["counties"].values()}
     assert len(workers) == 2 and f"{socket.gethostname()}:{os.getpid()}" not in workers
 
 
