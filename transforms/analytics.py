@@ -117,7 +117,7 @@ ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
             ("target", "wl.target", "person or household: whom the item is about"),
             ("person_key", "pk.hashed", "keyed hash of the person's (or head's) ID number"),
             ("household_key", "hk.hashed", "keyed hash of the household number"),
-            ("township_code", "wl.township_code", "township the item is assigned to (371426000 = county office)"),
+            ("township_code", "wl.township_code", "township the item is assigned to (<county code>000, e.g. 371426000, = the county office, 县级待分派)"),
             ("village_code", "wl.village_code", "village the item is assigned to"),
             ("reason", "wl.reason", "why, in words a township clerk understands"),
             ("evidence", "wl.evidence", "JSON list of source, file and row of each record used"),

@@ -30,7 +30,7 @@ Which township a file belongs to: the 9-digit code its name starts with (as
 exported: `371426102_前曹镇.xlsx`, or Excel's `371426102_前曹镇(1).xlsx`);
 failing that, the 乡镇街道 of its rows, when they name one township. A file
 whose township cannot be told has each row checked against the township its
-乡镇街道 cell names; its problems go to the county office's list.
+乡镇街道 cell names; its problems go to the county office's list (`<county>000`).
 """
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sources.home import Home
-from transforms.worklist import COUNTY_UNASSIGNED, ensure_worklist_state
+from transforms.reference import county_office_code
+from transforms.worklist import ensure_worklist_state
 
 RESULT_STATUS = {
     "符合条件已申请": "verified_eligible",
@@ -390,7 +391,7 @@ def _apply_file(con, path: Path, name: str, sha: str, run_date: date, township_b
 def _problems(con, run_date: date, township: str | None, name: str, problems: list[tuple]) -> None:
     for p in problems:
         sheet, row, item, column, value, problem = p[:6]
-        row_township = (p[6] if len(p) > 6 else None) or township or COUNTY_UNASSIGNED
+        row_township = (p[6] if len(p) > 6 else None) or township or county_office_code(con)
         con.execute("INSERT INTO meta.feedback_problem VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_date, row_township, name, sheet or None, row, item or None, column or None,
                      value or None, problem])

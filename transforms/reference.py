@@ -22,6 +22,16 @@ COUNTY_OFFICE_CODE = "371426000"
 COUNTY_OFFICE_NAME = "县级待分派"
 
 
+def county_office_code(con) -> str:
+    """`<county code>000`, the county office (县级待分派) of the county in ref.division; the
+    default county's when no division list is loaded."""
+    try:
+        row = con.execute("SELECT substr(min(code), 1, 6) FROM ref.division").fetchall()
+    except Exception:  # no ref.division in this warehouse
+        return COUNTY_OFFICE_CODE
+    return row[0][0] + "000" if row and row[0][0] else COUNTY_OFFICE_CODE
+
+
 def read_divisions(path: Path) -> pd.DataFrame:
     """divisions.csv (UTF-8, or GB18030 as Excel saves it) as text columns; a township's `level` is
     `township`, else `village`."""
