@@ -26,8 +26,10 @@ and compare with a night never interrupted.
 One run per home at a time (flows/lock.py), taken here, so a run started by
 `datapool serve` is held to it as much as one started by hand.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: `datapool serve` runs each night in a
+# subprocess from a pickle of the flow, which carries the function's globals but not the
+# names only its annotations use; pydantic then cannot resolve `date` in string annotations
+# and the scheduled run fails validating its parameters.
 import os
 import shutil
 import signal

@@ -309,24 +309,43 @@ def test_stale_source_named_until_it_delivers_and_retention_applied_by_the_night
 
 # --- serve -----------------------------------------------------------------------------------
 
-def test_serve_registers_its_cron_schedule_with_the_prefect_server(tmp_path, prefect_server, prefect_client_env):
+def test_serve_registers_its_cron_schedule_and_its_runs_keep_to_the_lock(tmp_path, prefect_server,
+                                                                         prefect_client_env):
+    """`datapool serve` against a real `prefect server start`: the deployment and its cron schedule
+    are registered; a run of it starts in a process of its own, takes the night's date from its
+    schedule, and is refused while another run holds the home."""
     import asyncio
 
     from prefect.client.orchestration import get_client
 
+    from flows.lock import RunLock
+
     (tmp_path / "inbox").mkdir()
     (tmp_path / "datapool.yaml").write_text("schedule:\n  cron: '0 2 * * *'\n  timezone: Asia/Shanghai\n")
+    env = dict(prefect_client_env, PREFECT_RUNNER_POLL_FREQUENCY="1")
     serving = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--home", str(tmp_path),
                                 "--cron", "30 1 * * *", "--name", "ops-test"],
-                               cwd=REPO, env=prefect_client_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     async def deployment():
         async with get_client() as client:
             return await client.read_deployment_by_name("datapool-nightly/ops-test")
 
+    async def start_run(deployment_id):
+        async with get_client() as client:
+            return (await client.create_flow_run_from_deployment(deployment_id)).id
+
+    async def final_state(run_id):
+        async with get_client() as client:
+            while True:
+                state = (await client.read_flow_run(run_id)).state
+                if state is not None and state.is_final():
+                    return state
+                assert time.monotonic() < deadline, f"the served run did not finish: {state}"
+                await asyncio.sleep(1)
+
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         found = None
         with on_server(prefect_server):
             while found is None:
@@ -334,12 +353,17 @@ def test_serve_registers_its_cron_schedule_with_the_prefect_server(tmp_path, pre
                 try:
                     found = asyncio.run(deployment())
                 except Exception:  # noqa: BLE001 - not registered yet
-                    assert time.monotonic() < deadline, "serve registered no deployment in 120 s"
+                    assert time.monotonic() < deadline, "serve registered no deployment in time"
                     time.sleep(1)
-        schedules = [s.schedule for s in found.schedules]
-        assert [(s.cron, s.timezone) for s in schedules] == [("30 1 * * *", "Asia/Shanghai")]
-        assert all(s.active for s in found.schedules)
-        assert found.parameters == {"home": str(tmp_path.resolve()), "run_date": None}
+            schedules = [s.schedule for s in found.schedules]
+            assert [(s.cron, s.timezone) for s in schedules] == [("30 1 * * *", "Asia/Shanghai")]
+            assert all(s.active for s in found.schedules)
+            assert found.parameters == {"home": str(tmp_path.resolve()), "run_date": None}
+
+            with RunLock(tmp_path):
+                state = asyncio.run(final_state(asyncio.run(start_run(found.id))))
+        assert state.is_failed() and "another datapool run" in (state.message or ""), state
+        assert not (tmp_path / "warehouse.duckdb.building").exists()
     finally:
         serving.send_signal(signal.SIGINT)
         try:
