@@ -43,14 +43,21 @@ def add_outsiders(county: County) -> np.ndarray:
 
 
 def _plates(rng, n: int) -> np.ndarray:
-    codes = rng.permutation(24 * 10000 + 24 * 24 * 1000)[:n]
+    space = 24 * 10000 + 24 * 24 * 1000
+    if n > space:  # a county of millions: letter, digit, letter, three digits as well (same draws below)
+        space += 24 * 10 * 24 * 1000
+    codes = rng.permutation(space)[:n]
     out = []
     for c in codes:
         if c < 240000:
             out.append(f"鲁N{PLATE_LETTERS[c // 10000]}{c % 10000:04d}")
-        else:
+        elif c < 816000:
             c -= 240000
             out.append(f"鲁N{PLATE_LETTERS[c // 24000]}{PLATE_LETTERS[(c // 1000) % 24]}{c % 1000:03d}")
+        else:
+            c -= 816000
+            out.append(f"鲁N{PLATE_LETTERS[c // 240000]}{(c // 24000) % 10}{PLATE_LETTERS[(c // 1000) % 24]}"
+                       f"{c % 1000:03d}")
     return np.array(out, dtype=object)
 
 
