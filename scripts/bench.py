@@ -1,21 +1,48 @@
 """`make bench`: generate (and cache) counties, run the night on each, print the figures.
 
-Per stage wall time (from meta.run), rows, peak memory of the night process,
-and the ratio of the whole night to its floor: the time to read that night's
-input files into DuckDB tables with the fastest readers here (pyarrow's CSV
-reader with the file's encoding, calamine for xlsx), measured in the same run.
-Sizes: BENCH_SIZES=20000,500000 (default 20000,500000).
+For every size (BENCH_SIZES, people, comma-separated; default 20000,500000;
+5000000 is opt-in: BENCH_SIZES=20000,500000,5000000):
+
+- the county is generated once into `bench/county-<n>/` (seed 7, first night
+  2026-03-15) and reused by later runs; a copy of its inbox and reference is
+  the night's home, `bench/run-<n>/`;
+- **floor**: that night's input files read into DuckDB tables with the fastest
+  readers here (pyarrow's CSV reader in the file's encoding, calamine for
+  xlsx), measured in the same run on the same files;
+- **night**: `datapool nightly` as cron runs it (a subprocess: imports,
+  Prefect's temporary server, every stage, publish, report); wall time, per
+  stage time (the flow's `stage ... finished` lines), rows, and peak memory:
+  the largest resident set of the night process or any child it waited for
+  (`getrusage(RUSAGE_CHILDREN)` in a wrapper process of its own), and the
+  largest sum of resident sets over the night's whole process tree (sampled
+  every 0.2 s: DuckDB, Prefect's server and the flow run at the same time);
+- **fixed start-up**: the same night on a home whose inbox is empty (same
+  reference, same date): imports, Prefect, every model built on empty tables,
+  publish and report, none of it growing with the data. The night less its
+  start-up is what the data cost, compared with the floor;
+- **one source changed**: a copy of the published home, one source delivered
+  again with one row fewer (BENCH_CHANGED_SOURCE, default gaj_hjrk, the largest
+  snapshot), night 2026-03-16: the night when one department sent a new file.
+
+Homes whose size reaches BENCH_SPILL_FROM people (default 2,000,000) get a
+`datapool.yaml` with `duckdb.memory_limit` BENCH_MEMORY_LIMIT (default 10GB),
+so DuckDB spills to `tmp/duckdb` in the home instead of growing.
+
+Benchmarks are not tests: nothing here asserts; the targets of issue 9 are
+printed beside the figures. Note the machine's load (printed) with any figure.
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
-import resource
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,6 +50,21 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench"
 RUN_DATE = date(2026, 3, 15)
+NEXT_DATE = date(2026, 3, 16)
+STAGE_LINE = re.compile(r"stage (\w+) finished in ([0-9.]+) s")
+
+# Runs the night and reports the largest resident set among the processes it waited for.
+WRAPPER = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[2:]).returncode
+with open(sys.argv[1], "w") as fh:
+    fh.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
+def load() -> str:
+    return "load %.1f %.1f %.1f" % os.getloadavg()
 
 
 def generate_cached(people: int) -> Path:
@@ -32,73 +74,189 @@ def generate_cached(people: int) -> Path:
         shutil.rmtree(home, ignore_errors=True)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "flows.cli", "generate", "--out", str(home), "--people",
-                        str(people), "--date", RUN_DATE.isoformat(), "--seed", "7"], check=True)
+                        str(people), "--date", RUN_DATE.isoformat(), "--seed", "7"], check=True, cwd=ROOT)
         marker.write_text(f"{time.perf_counter() - t0:.1f}")
     return home
 
 
-def floor_seconds(inbox: Path) -> float:
-    """Read every input file into a DuckDB table with the fastest readers available."""
+def floor_seconds(files: list[Path]) -> float:
+    """Read the files into DuckDB tables with the fastest readers available, all text."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     from python_calamine import CalamineWorkbook
 
     from sources.contracts import load_contracts
+    from sources.readers import CODECS
 
     contracts = load_contracts()
-    t0 = time.perf_counter()
     con = duckdb.connect()
-    for path in sorted(inbox.glob("*_*.*")):
-        code = path.name.rsplit("_", 1)[0]
-        contract = contracts.get(code)
-        if contract is None:
-            continue
+    t0 = time.perf_counter()
+    for i, path in enumerate(files):
+        contract = contracts[path.name.rsplit("_", 1)[0]]
         if path.suffix == ".csv":
-            table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding=contract.encoding or "utf-8"),
-                                   convert_options=pacsv.ConvertOptions(strings_can_be_null=False))
+            encoding = CODECS.get((contract.encoding or "utf-8").lower(), contract.encoding)
+            with open(path, "rb") as fh:
+                width = len(next(csv.reader([fh.readline().decode(encoding)])))
+            names = [f"c{j}" for j in range(width)]
+            table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(
+                encoding=encoding, block_size=1 << 24, column_names=names, skip_rows=1),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False))
         else:
             rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
             width = max(len(r) for r in rows)
-            table = pa.table({f"c{i}": [str(r[i]) if i < len(r) else None for r in rows] for i in range(width)})
+            table = pa.table({f"c{j}": pa.array([str(v) for v in col], pa.string())
+                              for j, col in enumerate(zip(*(r + [""] * (width - len(r)) for r in rows)))})
         con.register("t", table)
-        con.execute(f"CREATE TABLE {code}_{abs(hash(path.name))} AS SELECT * FROM t")
+        con.execute(f"CREATE TABLE t{i} AS SELECT * FROM t")
         con.unregister("t")
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    con.close()
+    return seconds
 
 
-def run_night(home: Path) -> tuple[float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run_night(home: Path, run_date: date) -> dict:
+    """`datapool nightly` in a subprocess: wall time, stage times, peak memory."""
+    import psutil
+
+    log_path = home / f"night-{run_date.isoformat()}.log"
+    rss_path = home / f"night-{run_date.isoformat()}.maxrss"
+    env = dict(os.environ, PREFECT_LOGGING_LEVEL="INFO")
+    cmd = [sys.executable, "-m", "flows.cli", "nightly", "--home", str(home), "--date", run_date.isoformat()]
+    tree_peak = 0
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "flows.cli", "nightly", "--home", str(home), "--date",
-                    RUN_DATE.isoformat()], check=True, stdout=subprocess.DEVNULL)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-c", WRAPPER, str(rss_path), *cmd], stdout=log,
+                                stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal tree_peak
+            root = psutil.Process(proc.pid)
+            while not done.wait(0.2):
+                try:
+                    procs = [root, *root.children(recursive=True)]
+                    total = 0
+                    for p in procs:
+                        try:
+                            total += p.memory_info().rss
+                        except psutil.Error:
+                            pass
+                    tree_peak = max(tree_peak, total)
+                except psutil.Error:
+                    return
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = proc.wait()
+        done.set()
+        sampler.join()
     wall = time.perf_counter() - t0
-    peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return wall, peak_kb
+    text = log_path.read_text(errors="replace")
+    if code != 0:
+        print(text[-4000:], file=sys.stderr)
+        raise SystemExit(f"night {run_date} on {home} failed (exit {code}); log: {log_path}")
+    stages = {m.group(1): float(m.group(2)) for m in STAGE_LINE.finditer(text)}
+    return {"wall": wall, "stages": stages, "maxrss": int(rss_path.read_text()) * 1024, "tree_peak": tree_peak}
 
 
-def stage_timings(home: Path) -> dict:
+def rows_of(home: Path) -> dict[str, int]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        stages = json.loads(con.execute("SELECT stages FROM meta.run ORDER BY run_date DESC LIMIT 1").fetchone()[0])
-        rows = dict(con.execute("SELECT 'persons', count(*) FROM core.person UNION ALL "
-                                "SELECT 'worklist items', count(*) FROM marts.worklist").fetchall())
-    return {"timings": stages.get("timings", {}), "rows": rows}
+        return dict(con.execute("""
+            SELECT 'rows read', coalesce(sum(rows), 0)::BIGINT FROM meta.delivery WHERE accepted
+            UNION ALL SELECT 'persons', count(*) FROM core.person
+            UNION ALL SELECT 'households', count(*) FROM core.household
+            UNION ALL SELECT 'findings', count(*) FROM rules.finding
+            UNION ALL SELECT 'worklist', count(*) FROM marts.worklist""").fetchall())
+
+
+def fresh_home(county: Path, target: Path, people: int) -> Path:
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    shutil.copytree(county / "reference", target / "reference")
+    (target / "inbox").mkdir()
+    if people >= int(os.environ.get("BENCH_SPILL_FROM", "2000000")):
+        limit = os.environ.get("BENCH_MEMORY_LIMIT", "10GB")
+        (target / "datapool.yaml").write_text(f"duckdb:\n  memory_limit: {limit}\n", encoding="utf-8")
+    return target
+
+
+def change_one_source(county: Path, home: Path, code: str) -> Path:
+    """Deliver `code` again, dated the day before NEXT_DATE, with its last data row left out."""
+    original = sorted((county / "inbox").glob(f"{code}_*.csv"))
+    if not original:
+        raise SystemExit(f"BENCH_CHANGED_SOURCE={code}: no CSV delivery of it in {county / 'inbox'}")
+    data = original[-1].read_bytes().rstrip(b"\r\n")
+    data = data[: data.rfind(b"\n") + 1]
+    target = home / "inbox" / f"{code}_{NEXT_DATE - timedelta(days=1):%Y%m%d}.csv"
+    target.write_bytes(data)
+    return target
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:,.0f}"
 
 
 def main() -> None:
-    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20000,500000").split(",") if s]
-    print(f"{'people':>10} {'generate s':>10} {'night s':>8} {'floor s':>8} {'ratio':>6} {'peak MiB':>9}  stages")
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20000,500000").replace("_", "").split(",") if s]
+    changed = os.environ.get("BENCH_CHANGED_SOURCE", "gaj_hjrk")
+    sys.path.insert(0, str(ROOT))
+    results = []
     for people in sizes:
         county = generate_cached(people)
-        run_home = CACHE / f"run-{people}"
-        shutil.rmtree(run_home, ignore_errors=True)
-        shutil.copytree(county, run_home, ignore=shutil.ignore_patterns("truth", "drops"))
-        floor = floor_seconds(run_home / "inbox")
-        wall, peak_kb = run_night(run_home)
-        info = stage_timings(run_home)
-        gen = (county / ".generated").read_text()
-        stages = " ".join(f"{k}={v:.1f}" for k, v in info["timings"].items())
-        print(f"{people:>10,} {gen:>10} {wall:>8.1f} {floor:>8.1f} {wall / floor:>6.1f} "
-              f"{peak_kb / 1024:>9.0f}  {stages}  rows: {info['rows']}")
+        print(f"\n== {people:,} people ({county.relative_to(ROOT)}, generated in {(county / '.generated').read_text()} s)",
+              flush=True)
+
+        empty = fresh_home(county, CACHE / f"empty-{people}", people)
+        start_load = load()
+        startup = run_night(empty, RUN_DATE)
+        print(f"fixed start-up (empty inbox): {startup['wall']:.1f} s  [{start_load}]", flush=True)
+
+        home = fresh_home(county, CACHE / f"run-{people}", people)
+        inputs = sorted((county / "inbox").glob("*_*.*"))
+        for path in inputs:
+            shutil.copy2(path, home / "inbox" / path.name)
+        floor_load = load()
+        floor = floor_seconds(inputs)
+        print(f"floor (read {len(inputs)} files, {sum(p.stat().st_size for p in inputs) / 2**20:,.0f} MiB): "
+              f"{floor:.1f} s  [{floor_load}]", flush=True)
+
+        night_load = load()
+        night = run_night(home, RUN_DATE)
+        rows = rows_of(home)
+        print(f"night: {night['wall']:.1f} s  [{night_load}]  stages: "
+              + " ".join(f"{k} {v:.1f}" for k, v in night["stages"].items()), flush=True)
+        print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()), flush=True)
+        print(f"  peak memory: {mib(night['maxrss'])} MiB largest process, {mib(night['tree_peak'])} MiB "
+              f"process tree", flush=True)
+
+        second = CACHE / f"changed-{people}"
+        shutil.rmtree(second, ignore_errors=True)
+        shutil.copytree(home, second, symlinks=True)
+        delivered = change_one_source(county, second, changed)
+        one_floor = floor_seconds([delivered])
+        one_load = load()
+        one = run_night(second, NEXT_DATE)
+        print(f"one source changed ({delivered.name}): {one['wall']:.1f} s  [{one_load}]  stages: "
+              + " ".join(f"{k} {v:.1f}" for k, v in one["stages"].items())
+              + f"  (floor of its one file {one_floor:.1f} s)", flush=True)
+        results.append((people, night, startup, floor, one, rows))
+
+    print("\n| people | night | fixed start-up | night - start-up | floor | night / floor | "
+          "(night - start-up) / floor | peak memory (largest process / tree) | one source changed |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for people, night, startup, floor, one, rows in results:
+        net = night["wall"] - startup["wall"]
+        print(f"| {people:,} | {night['wall']:.1f} s | {startup['wall']:.1f} s | {net:.1f} s | {floor:.1f} s | "
+              f"{night['wall'] / floor:.1f} | {net / floor:.1f} | {mib(night['maxrss'])} / "
+              f"{mib(night['tree_peak'])} MiB | {one['wall']:.1f} s |")
+    print("\ntargets (issue 9): 500,000: night <= 60 s, peak <= 4 GiB, (night - start-up) / floor <= 4, "
+          "start-up <= 15 s, one source changed <= 30 s; 5,000,000: night <= 600 s, night / floor <= 3, "
+          "peak <= 16 GiB")
+    print(json.dumps([{"people": p, "night_s": round(n["wall"], 1), "startup_s": round(s["wall"], 1),
+                       "floor_s": round(f, 2), "one_source_s": round(o["wall"], 1), "stages": n["stages"],
+                       "maxrss_mib": round(n["maxrss"] / 2**20), "tree_peak_mib": round(n["tree_peak"] / 2**20),
+                       "rows": r} for p, n, s, f, o, r in results]))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 from sources.contracts import FILE_NAME_RE, Contract, load_contracts
 from sources.home import Home
 from sources.readers import ROW_COLUMN, DeliveryError, ReadResult, read_delivery
-from transforms.expectations import validate_delivery
+from transforms.expectations import ensure_expectation_meta, validate_delivery
 from transforms.id_number import regex_alternation
 from transforms.values import install_staging_macros
 
@@ -163,6 +163,7 @@ class IngestSummary:
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(META_DDL)
+    ensure_expectation_meta(con)  # also on a night that validates nothing (an empty first inbox)
 
 
 def sha256_of(path: Path) -> str:
