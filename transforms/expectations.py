@@ -120,19 +120,32 @@ _MISSING_RE = re.compile("|".join(re.escape(t) for t in MISSING_TOKENS if t))
 
 
 def _frame(table_or_frame, columns: list[str]):
-    """The columns named by the suite, as a pandas frame: trimmed, missing tokens -> None."""
+    """The columns named by the suite, as a pandas frame: trimmed, missing tokens -> None.
+
+    An Arrow table (the reader's) is cleaned column-wise in Arrow, which gives
+    the same frame as cleaning value by value in Python, in a small part of the
+    time (a county's register is hundreds of thousands of rows)."""
     import pandas as pd
 
     if isinstance(table_or_frame, pa.Table):
         present = [c for c in columns if c in table_or_frame.column_names]
-        frame = table_or_frame.select(present).to_pandas()
-    else:
-        frame = pd.DataFrame({c: table_or_frame[c] for c in columns if c in table_or_frame.columns})
+        return pd.DataFrame({c: _clean_arrow(table_or_frame.column(c)).to_pandas() for c in present})
+    frame = pd.DataFrame({c: table_or_frame[c] for c in columns if c in table_or_frame.columns})
     for c in frame.columns:
         s = frame[c].astype(object).where(frame[c].notna(), None)
         s = s.map(lambda v: None if v is None else str(v).strip(TRIM_CHARS))
         frame[c] = s.map(lambda v: None if v is None or v == "" or _MISSING_RE.fullmatch(v) else v)
     return frame
+
+
+def _clean_arrow(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed text, null where the value is missing or a missing token (as `_frame` does per value)."""
+    import pyarrow.compute as pc
+
+    text = column if pa.types.is_string(column.type) else column.cast(pa.string())
+    trimmed = pc.utf8_trim(text, characters=TRIM_CHARS)
+    missing = pc.is_in(trimmed, value_set=pa.array(MISSING_TOKENS, pa.string()))
+    return pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
 
 
 def _short(type_name: str) -> str:
