@@ -166,7 +166,8 @@ def draw_assets(county: County, stats: Stats, outsiders: np.ndarray) -> None:
     k = len(debt)
     filed = (D - days(rng.integers(60, 6 * 365, k))).astype("datetime64[D]")
     years = pd.Series(filed).dt.year.to_numpy()
-    case = [f"（{y}）鲁1426执{no}号" for y, no in zip(years, rng.permutation(9000)[:k] + 100)]
+    numbers = rng.permutation(9000 if k <= 9000 else 90000)[:k] + 100  # millions of people: five digits
+    case = [f"（{y}）鲁1426执{no}号" for y, no in zip(years, numbers)]
     county.add("fy_sxr", pd.DataFrame({"pid": debt, "case_no": case, "filed_date": filed,
                                        "performance": rng.choice(("未履行", "部分履行"), k, p=(0.7, 0.3))}))
 
