@@ -13,7 +13,6 @@ findings come back, because their facts changed.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
@@ -24,6 +23,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import TEST_DATE, copy_home
+from tests.feedback_files import work_csv_as_excel_saves_it, work_xlsx
 
 NIGHT2 = date(2026, 7, 15)
 NIGHT3 = date(2026, 7, 16)
@@ -133,36 +133,6 @@ def test_night2_without_deliveries_sends_only_what_the_date_caused(night2, first
         print(f"  {rule_code} {policy or ''}: {', '.join(changed)}")
 
 
-def work_xlsx(src, dst, answers, extra_rows=()):
-    wb = openpyxl.load_workbook(src)
-    for ws in wb.worksheets:
-        col = {c.value: c.column for c in ws[1]}
-        for row in range(2, ws.max_row + 1):
-            word = answers.get(ws.cell(row, col["工单编号"]).value)
-            if word:
-                ws.cell(row, col["核实结果"], word)
-        for item, word in (extra_rows if ws is wb.worksheets[0] else ()):
-            r = ws.max_row + 1
-            ws.cell(r, col["工单编号"], item)
-            ws.cell(r, col["核实结果"], word)
-    wb.save(dst)
-
-
-def work_csv_gbk(src, dst, answers):
-    """What Excel on a Chinese Windows saves: GBK, and 户号 turned into a number."""
-    with src.open(encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
-    h = rows[0]
-    for row in rows[1:]:
-        row[h.index("户号")] = str(int(row[h.index("户号")])) if row[h.index("户号")].isdigit() else row[h.index("户号")]
-        if row[0] in answers:
-            row[h.index("核实结果")] = answers[row[0]]
-            row[h.index("核实日期")] = "2026/7/10"
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    dst.write_bytes(buffer.getvalue().encode("gbk"))
-
-
 @pytest.fixture(scope="module")
 def night3(night2, tmp_path_factory):
     """Townships answer the files night 1 sent them."""
@@ -181,8 +151,9 @@ def night3(night2, tmp_path_factory):
     unanswered = next(i for i, v in s.items() if v["township_code"] == WANGGAOPU and i not in answers)
     work_xlsx(next(night1.glob(f"{WANGGAOPU}_*.xlsx")), home / "inbox" / "feedback" / f"{WANGGAOPU}_王杲铺镇.xlsx",
               answers, extra_rows=[("WL-ZZZZZZZZ", "不符合条件"), (foreign, "已享受"), (unanswered, "同意")])
-    work_csv_gbk(next(night1.glob(f"{other_township}_*.csv")), home / "inbox" / "feedback" / f"{other_township}.csv",
-                 {other: "符合条件已申请"})
+    work_csv_as_excel_saves_it(next(night1.glob(f"{other_township}_*.csv")),
+                               home / "inbox" / "feedback" / f"{other_township}.csv",
+                               {other: "符合条件已申请"}, verified="2026/7/10")
     shutil.copy(home / "inbox" / "feedback" / f"{WANGGAOPU}_王杲铺镇.xlsx", home.parent / "sent.xlsx")
     result = run(home, NIGHT3)
     return home, result, answers, other, other_township, foreign

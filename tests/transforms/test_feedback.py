@@ -6,7 +6,6 @@ night; the townships send back worked files; the next nights apply them.
 from __future__ import annotations
 
 import csv
-import io
 import shutil
 import sys
 from datetime import date, timedelta
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest_helpers import (SUN_DEFU, WANG_YUTONG, WANG_ZIHAN, create_ref, create_staging,  # noqa: E402
                               default_divisions, gaj, e1_rows, e2_rows, merge_rows, records, run_layers)
 from sources.home import Home  # noqa: E402
+from tests.feedback_files import work_csv_as_excel_saves_it, work_xlsx  # noqa: E402
 from transforms.exports import write_exports  # noqa: E402
 from transforms.feedback import apply_feedback, parse_verified_on, read_feedback_file  # noqa: E402
 from transforms.worklist import item_id, update_worklist_state  # noqa: E402
@@ -68,44 +68,6 @@ class County:
 def export_file(result, township: str, suffix: str) -> Path:
     return next(result["dir"] / f["file"] for f in result["exports"]["files"]
                 if f["township_code"] == township and f["file"].endswith(suffix) and "反馈问题" not in f["file"])
-
-
-def work_xlsx(src: Path, dst: Path, answers: dict[str, tuple], extra_rows=()) -> Path:
-    """The assistant fills 核实结果 (and 核实日期, 备注) in Excel and saves the workbook."""
-    wb = openpyxl.load_workbook(src)
-    for ws in wb.worksheets:
-        header = [c.value for c in ws[1]]
-        col = {h: i + 1 for i, h in enumerate(header)}
-        for row in range(2, ws.max_row + 1):
-            answer = answers.get(ws.cell(row, col["工单编号"]).value)
-            if answer:
-                ws.cell(row, col["核实结果"], answer[0])
-                if len(answer) > 1:
-                    ws.cell(row, col["核实日期"], answer[1])
-                ws.cell(row, col["协理员备注"], "已入户")
-        for item, word in extra_rows:
-            r = ws.max_row + 1
-            ws.cell(r, col["工单编号"], item)
-            ws.cell(r, col["核实结果"], word)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(dst)
-    return dst
-
-
-def work_csv_as_excel_saves_it(src: Path, dst: Path, answers: dict[str, str]) -> Path:
-    """Opened in Excel on a Chinese Windows and saved as CSV: GBK, 户号 a number (zeros lost)."""
-    with src.open(encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
-    header = rows[0]
-    for row in rows[1:]:
-        row[header.index("户号")] = row[header.index("户号")].lstrip("0H")
-        if row[0] in answers:
-            row[header.index("核实结果")] = answers[row[0]]
-            row[header.index("核实日期")] = "2026/3/15"
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    dst.write_bytes(buffer.getvalue().encode("gbk"))
-    return dst
 
 
 @pytest.fixture()
@@ -161,7 +123,7 @@ def test_the_same_file_applied_again_changes_nothing(county):
 def test_a_gbk_csv_with_lost_zeros_is_read_and_applied(county):
     c, first = county
     work_csv_as_excel_saves_it(export_file(first, WANGMIAO, ".csv"), c.home.feedback / "371426103_王庙镇.csv",
-                               {DECEASED_TK: "属实已处理"})
+                               {DECEASED_TK: "属实已处理"}, verified="2026/3/15")
     rows = read_feedback_file(c.home.feedback / "371426103_王庙镇.csv")
     assert any(r.item_id == DECEASED_TK and r.result == "属实已处理" for r in rows)
     c.night(D2)
