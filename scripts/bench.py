@@ -53,12 +53,13 @@ RUN_DATE = date(2026, 3, 15)
 NEXT_DATE = date(2026, 3, 16)
 STAGE_LINE = re.compile(r"stage (\w+) finished in ([0-9.]+) s")
 
-# Runs the night and reports the largest resident set among the processes it waited for.
+# Runs the night; reports the largest resident set among the processes it waited for, and their CPU time.
 WRAPPER = """
 import resource, subprocess, sys
 code = subprocess.run(sys.argv[2:]).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as fh:
-    fh.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    fh.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 sys.exit(code)
 """
 
@@ -157,7 +158,8 @@ def run_night(home: Path, run_date: date) -> dict:
         print(text[-4000:], file=sys.stderr)
         raise SystemExit(f"night {run_date} on {home} failed (exit {code}); log: {log_path}")
     stages = {m.group(1): float(m.group(2)) for m in STAGE_LINE.finditer(text)}
-    return {"wall": wall, "stages": stages, "maxrss": int(rss_path.read_text()) * 1024, "tree_peak": tree_peak}
+    maxrss, cpu = rss_path.read_text().split()
+    return {"wall": wall, "cpu": float(cpu), "stages": stages, "maxrss": int(maxrss) * 1024, "tree_peak": tree_peak}
 
 
 def rows_of(home: Path) -> dict[str, int]:
@@ -210,7 +212,8 @@ def main() -> None:
         empty = fresh_home(county, CACHE / f"empty-{people}", people)
         start_load = load()
         startup = run_night(empty, RUN_DATE)
-        print(f"fixed start-up (empty inbox): {startup['wall']:.1f} s  [{start_load}]", flush=True)
+        print(f"fixed start-up (empty inbox): {startup['wall']:.1f} s, cpu {startup['cpu']:.1f} s  [{start_load}]",
+              flush=True)
 
         home = fresh_home(county, CACHE / f"run-{people}", people)
         inputs = sorted((county / "inbox").glob("*_*.*"))
@@ -224,7 +227,7 @@ def main() -> None:
         night_load = load()
         night = run_night(home, RUN_DATE)
         rows = rows_of(home)
-        print(f"night: {night['wall']:.1f} s  [{night_load}]  stages: "
+        print(f"night: {night['wall']:.1f} s, cpu {night['cpu']:.1f} s  [{night_load}]  stages: "
               + " ".join(f"{k} {v:.1f}" for k, v in night["stages"].items()), flush=True)
         print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()), flush=True)
         print(f"  peak memory: {mib(night['maxrss'])} MiB largest process, {mib(night['tree_peak'])} MiB "
@@ -237,7 +240,8 @@ def main() -> None:
         one_floor = floor_seconds([delivered])
         one_load = load()
         one = run_night(second, NEXT_DATE)
-        print(f"one source changed ({delivered.name}): {one['wall']:.1f} s  [{one_load}]  stages: "
+        print(f"one source changed ({delivered.name}): {one['wall']:.1f} s, cpu {one['cpu']:.1f} s  [{one_load}]  "
+              "stages: "
               + " ".join(f"{k} {v:.1f}" for k, v in one["stages"].items())
               + f"  (floor of its one file {one_floor:.1f} s)", flush=True)
         results.append((people, night, startup, floor, one, rows))
@@ -253,7 +257,8 @@ def main() -> None:
     print("\ntargets (issue 9): 500,000: night <= 60 s, peak <= 4 GiB, (night - start-up) / floor <= 4, "
           "start-up <= 15 s, one source changed <= 30 s; 5,000,000: night <= 600 s, night / floor <= 3, "
           "peak <= 16 GiB")
-    print(json.dumps([{"people": p, "night_s": round(n["wall"], 1), "startup_s": round(s["wall"], 1),
+    print(json.dumps([{"people": p, "night_s": round(n["wall"], 1), "night_cpu_s": round(n["cpu"], 1),
+                       "startup_s": round(s["wall"], 1),
                        "floor_s": round(f, 2), "one_source_s": round(o["wall"], 1), "stages": n["stages"],
                        "maxrss_mib": round(n["maxrss"] / 2**20), "tree_peak_mib": round(n["tree_peak"] / 2**20),
                        "rows": r} for p, n, s, f, o, r in results]))
