@@ -15,6 +15,7 @@ os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # `datapool city 
 
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
@@ -105,8 +106,71 @@ def run_night(home: Path, run_date: date) -> dict:
         check_fault_setting()
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    with RunLock(home):
+    with RunLock(home), temporary_prefect_server(home):
         return nightly_flow(str(home.resolve()), run_date)
+
+
+SERVER_RECORD = Path("tmp") / "prefect-server.pid"
+
+
+@contextmanager
+def temporary_prefect_server(home: Path):
+    """Prefect's temporary server, for a run with no PREFECT_API_URL, recorded in the home.
+
+    Prefect starts it as a child process and stops it at exit; a run killed
+    outright (SIGKILL, the OOM killer) never exits, and its server would live
+    on, orphaned, holding memory and a port, one more per crash. So its PID is
+    written to HOME/tmp/prefect-server.pid with ours, and the next run on the
+    home stops a server whose run is gone.
+    """
+    from flows.lock import start_ticks
+    from prefect.settings import get_current_settings
+
+    reap_temporary_server(home)
+    settings = get_current_settings()
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()   # the instance Prefect's client would start itself
+    server.start()
+    record = home / SERVER_RECORD
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(f"{server.server_process.pid} {os.getpid()} {start_ticks(os.getpid()) or 0}\n")
+    try:
+        yield
+    finally:
+        record.unlink(missing_ok=True)
+
+
+def reap_temporary_server(home: Path) -> bool:
+    """Stop the temporary Prefect server of a run on this home that was killed; True if one was."""
+    import signal
+
+    from flows.lock import process_alive
+
+    record = home / SERVER_RECORD
+    try:
+        server_pid, run_pid, run_ticks = (int(v) for v in record.read_text().split()[:3])
+    except (OSError, ValueError):
+        return False
+    if run_pid == os.getpid() or process_alive(run_pid, run_ticks or None):
+        return False  # this process's own server (a backfill's next night), or its run is alive
+    record.unlink(missing_ok=True)
+    try:
+        cmdline = Path(f"/proc/{server_pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    if b"prefect.server.api.server" not in cmdline:
+        return False  # the PID now belongs to another process
+    os.kill(server_pid, signal.SIGTERM)
+    for _ in range(50):
+        if not process_alive(server_pid):
+            return True
+        time.sleep(0.1)
+    os.kill(server_pid, signal.SIGKILL)
+    return True
 
 
 def _print_outputs(home: Path, run_date: date, result: dict) -> None:

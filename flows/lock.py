@@ -34,7 +34,7 @@ _held: dict[Path, tuple[int, int]] = {}   # lock path -> (fd, depth), this proce
 _held_guard = threading.Lock()
 
 
-def _start_ticks(pid: int) -> int | None:
+def start_ticks(pid: int) -> int | None:
     """The process's start time in clock ticks since boot (Linux), None when unknown."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -46,7 +46,7 @@ def _start_ticks(pid: int) -> int | None:
         return None
 
 
-def _alive(pid: int, ticks: int | None = None) -> bool:
+def process_alive(pid: int, ticks: int | None = None) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,7 +54,7 @@ def _alive(pid: int, ticks: int | None = None) -> bool:
     except PermissionError:
         pass
     if ticks is not None:
-        now = _start_ticks(pid)
+        now = start_ticks(pid)
         return now is None or now == ticks  # another process now wears that PID: the holder is gone
     return True
 
@@ -103,13 +103,13 @@ class RunLock:
                 os.close(fd)
                 continue
             pid, ticks, since = _holder(os.pread(fd, 200, 0).decode("ascii", "replace"))
-            if pid and pid != os.getpid() and _alive(pid, ticks):
+            if pid and pid != os.getpid() and process_alive(pid, ticks):
                 # written by a live process that holds no flock (an older datapool): still its lock
                 os.close(fd)
                 raise UserError(_refusal(self.path, pid, since))
             started = datetime.now(timezone.utc).isoformat(timespec="seconds")
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()} {_start_ticks(os.getpid()) or 0} {started}\n".encode(), 0)
+            os.pwrite(fd, f"{os.getpid()} {start_ticks(os.getpid()) or 0} {started}\n".encode(), 0)
             with _held_guard:
                 _held[self.path] = (fd, 1)
             return self

@@ -172,6 +172,30 @@ def test_lock_of_a_pid_now_worn_by_another_process_is_taken_over(tmp_path):
         assert lock.path.read_text().split()[0] == str(os.getpid())
 
 
+def test_temporary_prefect_server_of_a_killed_night_is_stopped_by_the_next(fault_county, tmp_path):
+    """`datapool nightly` without a Prefect server starts Prefect's temporary one; killed, it would
+    leave that server running for ever. The next run on the home stops it."""
+    from flows.cli import SERVER_RECORD, reap_temporary_server
+    from flows.lock import process_alive
+
+    home = shutil.copytree(fault_county, tmp_path / "home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), DATAPOOL_FAULT="prepare")
+    with open(tmp_path / "output.txt", "w") as output:   # not a pipe: the orphan would hold it open
+        killed = subprocess.run([sys.executable, "-m", "flows.cli", "nightly", "--home", str(home), "--date",
+                                 NIGHT1.isoformat()], cwd=REPO, env=env, stdout=output, stderr=output, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, (tmp_path / "output.txt").read_text()[-2000:]
+    server_pid, run_pid = (int(v) for v in (home / SERVER_RECORD).read_text().split()[:2])
+    try:
+        assert process_alive(server_pid) and not process_alive(run_pid)   # orphaned
+        assert reap_temporary_server(Path(home)) is True
+        assert not process_alive(server_pid) and not (home / SERVER_RECORD).exists()
+        assert reap_temporary_server(Path(home)) is False
+    finally:
+        if process_alive(server_pid):
+            os.kill(server_pid, signal.SIGKILL)
+
+
 # --- retention ---------------------------------------------------------------------------------
 
 def _delivery(con, home, code, name, extract, accepted=True, sha=None):
