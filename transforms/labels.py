@@ -268,23 +268,32 @@ def profile_table_sql(target: str, labels: list[Label] | tuple[Label, ...] | Non
     chosen = labels_for(target, labels)
     key, base = TARGETS[target]
     table = f"labels.{target}_profile"
-    columns = ",\n".join(
-        f"    max(l.value) FILTER (WHERE l.label = {_sql_str(lb.name)}) AS {lb.name}" for lb in chosen)
+    names = textwrap.fill(", ".join(_sql_str(lb.name) for lb in chosen), width=96,
+                          initial_indent=" " * 8, subsequent_indent=" " * 8, break_long_words=False).strip()
+    columns = ",\n".join(f"    p.{lb.name}" for lb in chosen)
     about = (f"{table}: one row per {target} of {base}, one column per {target} label of the "
              f"catalogue holding the label's value, NULL when the label does not hold. The same facts as "
              f"labels.{target}_label, wide (each column carries its definition as a comment).")
+    # PIVOT groups once by (key, label) and spreads the groups into columns: on a large county about
+    # twice as fast as one `max(value) FILTER (WHERE label = ...)` per label over every label row.
     return f"""{_comment(about)}
 {_generated_note(table)}
 WITH label AS (
     SELECT {key}, label, value FROM labels.{target}_label
+),
+
+pivoted AS (
+    PIVOT label
+    ON label IN ({names})
+    USING max(value)
+    GROUP BY {key}
 )
 
 SELECT
     b.{key},
 {columns}
 FROM {base} AS b
-LEFT JOIN label AS l ON l.{key} = b.{key}
-GROUP BY b.{key}
+LEFT JOIN pivoted AS p ON p.{key} = b.{key}
 ORDER BY b.{key}
 """
 

@@ -7,29 +7,39 @@
 -- (labels.household_profile).
 WITH label AS (
     SELECT household_no, label, value FROM labels.household_label
+),
+
+pivoted AS (
+    PIVOT label
+    ON label IN ('size', 'lives_alone', 'urban', 'rural', 'elderly_only', 'severe_disability_member',
+        'household_high_out_of_pocket', 'per_capita_monthly_income', 'income_below_dibao_line',
+        'income_near_dibao_line', 'assets_over_limit', 'no_working_member', 'dibao_household',
+        'tekun_member', 'rural_revitalization_registered', 'monitored_household',
+        'house_unsafe', 'receives_rent_subsidy')
+    USING max(value)
+    GROUP BY household_no
 )
 
 SELECT
     b.household_no,
-    max(l.value) FILTER (WHERE l.label = 'size') AS size,
-    max(l.value) FILTER (WHERE l.label = 'lives_alone') AS lives_alone,
-    max(l.value) FILTER (WHERE l.label = 'urban') AS urban,
-    max(l.value) FILTER (WHERE l.label = 'rural') AS rural,
-    max(l.value) FILTER (WHERE l.label = 'elderly_only') AS elderly_only,
-    max(l.value) FILTER (WHERE l.label = 'severe_disability_member') AS severe_disability_member,
-    max(l.value) FILTER (WHERE l.label = 'household_high_out_of_pocket') AS household_high_out_of_pocket,
-    max(l.value) FILTER (WHERE l.label = 'per_capita_monthly_income') AS per_capita_monthly_income,
-    max(l.value) FILTER (WHERE l.label = 'income_below_dibao_line') AS income_below_dibao_line,
-    max(l.value) FILTER (WHERE l.label = 'income_near_dibao_line') AS income_near_dibao_line,
-    max(l.value) FILTER (WHERE l.label = 'assets_over_limit') AS assets_over_limit,
-    max(l.value) FILTER (WHERE l.label = 'no_working_member') AS no_working_member,
-    max(l.value) FILTER (WHERE l.label = 'dibao_household') AS dibao_household,
-    max(l.value) FILTER (WHERE l.label = 'tekun_member') AS tekun_member,
-    max(l.value) FILTER (WHERE l.label = 'rural_revitalization_registered') AS rural_revitalization_registered,
-    max(l.value) FILTER (WHERE l.label = 'monitored_household') AS monitored_household,
-    max(l.value) FILTER (WHERE l.label = 'house_unsafe') AS house_unsafe,
-    max(l.value) FILTER (WHERE l.label = 'receives_rent_subsidy') AS receives_rent_subsidy
+    p.size,
+    p.lives_alone,
+    p.urban,
+    p.rural,
+    p.elderly_only,
+    p.severe_disability_member,
+    p.household_high_out_of_pocket,
+    p.per_capita_monthly_income,
+    p.income_below_dibao_line,
+    p.income_near_dibao_line,
+    p.assets_over_limit,
+    p.no_working_member,
+    p.dibao_household,
+    p.tekun_member,
+    p.rural_revitalization_registered,
+    p.monitored_household,
+    p.house_unsafe,
+    p.receives_rent_subsidy
 FROM core.household AS b
-LEFT JOIN label AS l ON l.household_no = b.household_no
-GROUP BY b.household_no
+LEFT JOIN pivoted AS p ON p.household_no = b.household_no
 ORDER BY b.household_no
