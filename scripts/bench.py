@@ -69,6 +69,9 @@ def load() -> str:
 
 
 def generate_cached(people: int) -> Path:
+    """The county of `people`, generated once; from BENCH_ASSEMBLE_FROM people, assembled (below)."""
+    if people >= int(os.environ.get("BENCH_ASSEMBLE_FROM", "1000001")):
+        return assemble_cached(people)
     home = CACHE / f"county-{people}"
     marker = home / ".generated"
     if not marker.exists():
@@ -78,6 +81,124 @@ def generate_cached(people: int) -> Path:
                         str(people), "--date", RUN_DATE.isoformat(), "--seed", "7"], check=True, cwd=ROOT)
         marker.write_text(f"{time.perf_counter() - t0:.1f}")
     return home
+
+
+def generate_part(code: str, people: int) -> Path:
+    """One county of 德州市 (`code`), generated once into bench/parts/, with a seed of its own (as
+    in a generated city), so people born elsewhere do not repeat from part to part."""
+    from sources.generator.city import county_seed
+    from sources.generator.places import COUNTY_CODE
+
+    if code == COUNTY_CODE:
+        return generate_cached(people)
+    home = CACHE / "parts" / f"{code}-{people}"
+    marker = home / ".generated"
+    if not marker.exists():
+        shutil.rmtree(home, ignore_errors=True)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sys, datetime; from pathlib import Path; "
+                        "from sources.generator import generate; "
+                        "generate(Path(sys.argv[1]), people=int(sys.argv[2]), "
+                        "date=datetime.date.fromisoformat(sys.argv[3]), seed=int(sys.argv[5]), county=sys.argv[4])",
+                        str(home), str(people), RUN_DATE.isoformat(), code, str(county_seed(7, code))],
+                       check=True, cwd=ROOT)
+        marker.write_text(f"{time.perf_counter() - t0:.1f}")
+    return home
+
+
+def assemble_cached(people: int) -> Path:
+    """A county of millions assembled from counties of BENCH_PART people (default 500,000).
+
+    The generator holds a county in memory (about 7 KB a person), so a county
+    of 5,000,000 is put together from generated counties of 德州市, each with
+    its own county code (its townships, villages and ID number prefixes): each
+    source's files are concatenated (one header; xlsx rewritten with the first
+    part's title and footer), and the divisions of all parts make the
+    reference. 户号 are drawn at random in each part, so about one in a
+    thousand households of different parts share a number and count as one.
+    The findings are not scored here, only the work is timed.
+    """
+    from sources.generator.places import COUNTY_CODE, DEZHOU_COUNTIES
+
+    home = CACHE / f"county-{people}"
+    marker = home / ".generated"
+    if marker.exists():
+        return home
+    part = int(os.environ.get("BENCH_PART", "500000"))
+    sizes = [part] * (people // part) + ([people % part] if people % part else [])
+    codes = [COUNTY_CODE] + sorted(c for c in DEZHOU_COUNTIES if c != COUNTY_CODE)
+    if len(sizes) > len(codes):
+        raise SystemExit(f"{people:,} people need {len(sizes)} parts of {part:,}; 德州市 has {len(codes)} "
+                         "counties: raise BENCH_PART")
+    t0 = time.perf_counter()
+    parts = [generate_part(code, n) for code, n in zip(codes, sizes)]
+    shutil.rmtree(home, ignore_errors=True)
+    (home / "inbox").mkdir(parents=True)
+    (home / "reference").mkdir()
+    _concatenate_csv([p / "reference" / "divisions.csv" for p in parts], home / "reference" / "divisions.csv")
+    for first in sorted((parts[0] / "inbox").glob("*_*.*")):
+        files = [p / "inbox" / first.name for p in parts]
+        missing = [f for f in files if not f.exists()]
+        if missing:
+            raise SystemExit(f"part {missing[0].parent.parent} has no {first.name}")
+        if first.suffix == ".csv":
+            _concatenate_csv(files, home / "inbox" / first.name)
+        else:
+            _concatenate_xlsx(files, home / "inbox" / first.name)
+    marker.write_text(f"{time.perf_counter() - t0 + sum(float((p / '.generated').read_text()) for p in parts):.1f}")
+    return home
+
+
+def _concatenate_csv(files: list[Path], target: Path) -> None:
+    """One header (the first file's), then every file's data lines; the columns must agree."""
+    with open(target, "wb") as out:
+        width = None
+        for i, path in enumerate(files):
+            data = path.read_bytes()
+            end = data.index(b"\n") + 1
+            fields = data[:end].count(b",")  # headers hold no commas
+            if width is not None and fields != width:
+                raise SystemExit(f"{path}: {fields + 1} columns where {files[0]} has {width + 1}")
+            width = fields
+            body = data if i == 0 else data[end:]
+            out.write(body)
+            if body and not body.endswith(b"\n"):
+                out.write(b"\r\n" if data[:end].endswith(b"\r\n") else b"\n")
+
+
+def _concatenate_xlsx(files: list[Path], target: Path) -> None:
+    """The first file's title and header, every file's data rows, the first file's footer."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    from sources.contracts import load_contracts
+    from sources.readers import _find_header, _is_footer, cell_text
+
+    contract = load_contracts()[files[0].name.rsplit("_", 1)[0]]
+    wb = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("Sheet1")
+    r = 0
+    footer: list = []
+    for i, path in enumerate(files):
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+        header, _ = _find_header(rows, contract)
+        body = rows[header + 1:]
+        end = len(body)
+        while end and _is_footer([cell_text(c) for c in body[end - 1]]):
+            end -= 1
+        if i == 0:
+            for row in rows[:header + 1]:
+                ws.write_row(r, 0, row)
+                r += 1
+            footer = body[end:]
+        for row in body[:end]:
+            ws.write_row(r, 0, row)
+            r += 1
+    for row in footer:
+        ws.write_row(r, 0, row)
+        r += 1
+    wb.close()
 
 
 def floor_seconds(files: list[Path]) -> float:
