@@ -9,7 +9,6 @@ in one process.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -24,40 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import file_lock, shared_once, shared_root
+
 SERVER_START_TIMEOUT = 180
 NIGHT1 = date(2026, 3, 15)
 NIGHT2 = NIGHT1 + timedelta(days=1)
 PEOPLE, SEED = 300, 11
-
-
-def shared_root(tmp_path_factory) -> Path:
-    """A folder every xdist worker of this session sees (the session's base temp without xdist)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
-@contextmanager
-def file_lock(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def shared_once(tmp_path_factory, name: str, make) -> Path:
-    """`make(folder)` run once per session across workers; every caller gets the folder."""
-    root = shared_root(tmp_path_factory) / "shared" / name
-    with file_lock(root.with_name(name + ".lock")):
-        done = root.with_name(name + ".done")
-        if not done.exists():
-            shutil.rmtree(root, ignore_errors=True)
-            root.mkdir(parents=True)
-            make(root)
-            done.touch()
-    return root
 
 
 def _free_port() -> int:

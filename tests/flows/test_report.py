@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from datetime import date
 
 import duckdb
@@ -81,13 +82,17 @@ def test_a_quarantined_files_headers_and_long_numbers_are_withheld(first_night):
     assert "gaj_hjrk_20260315.csv" in page.split("<h2>Quarantined</h2>")[1] and "[number withheld]" in page
 
 
-def test_prefect_artifact_is_the_reports_summary(first_night, prefect_harness):
+def test_prefect_artifact_is_the_reports_summary(first_night, prefect_harness, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
+    from flows.nightly import report as report_stage
     from transforms.report import gather, render_markdown
 
-    expected = render_markdown(gather(Home(first_night), TEST_DATE))
+    # the night's report stage, on a copy of the night (made by whichever test worker came first)
+    home = shutil.copytree(first_night, tmp_path / "home")
+    report_stage(str(home), TEST_DATE)
+    expected = render_markdown(gather(Home(home), TEST_DATE))
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["datapool-run-report"])))
