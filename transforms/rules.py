@@ -643,24 +643,32 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _eligible_household AS
         SELECT household_no, list(DISTINCT code ORDER BY code) AS codes
         FROM ({' UNION ALL '.join(eligible_household) or none_household}) GROUP BY household_no""")
+    if not built:
+        # what the members receive does not change between stages: gathered once
+        con.execute("""CREATE OR REPLACE TEMP TABLE _household_receives AS
+            SELECT h.household_no, h.mon, coalesce(m.receives, []) AS receives
+            FROM rules.household_facts AS h
+            LEFT JOIN (
+                SELECT m.household_no, list_distinct(flatten(list(f.receives))) AS receives
+                FROM core.membership AS m
+                JOIN rules.person_facts AS f ON f.id_number = m.id_number
+                WHERE m.in_hh
+                GROUP BY m.household_no
+            ) AS m ON m.household_no = h.household_no""")
     con.execute(f"""CREATE OR REPLACE TABLE rules.household_status AS
         WITH warned AS ({' UNION ALL '.join(warned) or none_warned}),
-        members AS (
-            SELECT m.household_no,
-                   list_distinct(flatten(list(f.receives))) AS receives,
-                   list_distinct(flatten(list(coalesce(e.codes, [])))) AS member_codes
-            FROM core.membership AS m
-            JOIN rules.person_facts AS f ON f.id_number = m.id_number
-            LEFT JOIN _eligible_person AS e ON e.id_number = m.id_number
+        members AS (  -- the few members eligible for something tonight (all of them are in person_facts)
+            SELECT m.household_no, list_distinct(flatten(list(e.codes))) AS member_codes
+            FROM _eligible_person AS e
+            JOIN core.membership AS m ON m.id_number = e.id_number
             WHERE m.in_hh
             GROUP BY m.household_no
         ),
         joined AS (
-            SELECT h.household_no, h.mon,
-                   coalesce(m.receives, []) AS receives,
+            SELECT h.household_no, h.mon, h.receives,
                    coalesce(eh.codes, []) AS household_eligible,
                    list_concat(coalesce(m.member_codes, []), coalesce(eh.codes, [])) AS eligible_codes
-            FROM rules.household_facts AS h
+            FROM _household_receives AS h
             LEFT JOIN members AS m ON m.household_no = h.household_no
             LEFT JOIN _eligible_household AS eh ON eh.household_no = h.household_no
         )
