@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,7 +43,7 @@ import pyarrow.parquet as pq
 from sources.contracts import FILE_NAME_RE, Contract, load_contracts
 from sources.home import Home
 from sources.readers import ROW_COLUMN, DeliveryError, ReadResult, read_delivery
-from transforms.expectations import ensure_expectation_meta, validate_delivery
+from transforms.expectations import ensure_expectation_meta, prepare_expectations, validate_delivery
 from transforms.id_number import regex_alternation
 from transforms.values import install_staging_macros
 
@@ -424,32 +425,12 @@ def ingest_inbox(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> 
 
     # Oldest extract first, so two snapshots arriving together are judged in order.
     candidates.sort(key=lambda c: (c.extract_date, c.code, c.name, c.where))
-    for cand in candidates:
-        stats = summary.sources[cand.code]
-        if cand.extract_date >= run_date:
-            if cand.where == "inbox":
-                stats.waiting += 1
-            continue
-        if cand.where == "inbox" and cand.code in uses_markers and not _has_marker(cand.name, markers):
-            stats.waiting += 1
-            continue
-        sha = sha256_of(cand.path)
-        if (cand.name, sha) in known:
-            stats.duplicate += 1  # the same file delivered again under its old name
-            _to_archive(home, cand, sha)
-            continue
-        if sha in first_name:
-            _record(con, cand, sha, run_date, accepted=None,
-                    reason=f"duplicate of {first_name[sha]} (same bytes): not ingested again")
-            stats.duplicate += 1
-            known.add((cand.name, sha))
-            _to_archive(home, cand, sha)
-            continue
-        taken = _ingest_file(con, home, contracts[cand.code], cand, sha, run_date, stats)
-        known.add((cand.name, sha))
-        first_name[sha] = cand.name
-        if taken:
-            _to_archive(home, cand, sha)
+    ready = [c for c in candidates if c.extract_date < run_date and not (
+        c.where == "inbox" and c.code in uses_markers and not _has_marker(c.name, markers))]
+    with _Prefetch(ready, contracts) as reader:
+        for cand in candidates:
+            _decide(con, home, contracts, cand, run_date, summary, uses_markers, markers, known, first_name,
+                    reader)
 
     summary.stale = stale_sources(con, run_date)
     con.execute("DELETE FROM meta.stale_source WHERE run_date = ?", [run_date])
@@ -457,6 +438,83 @@ def ingest_inbox(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> 
         value = f"{code} (newest {newest.isoformat()})" if newest else f"{code} (never delivered)"
         con.execute("INSERT INTO meta.stale_source VALUES (?, ?, ?, ?)", [run_date, code, newest, value])
     return summary
+
+
+class _Prefetch:
+    """Reads the next ready delivery on a second thread while this one checks, validates and
+    writes the current one: pyarrow's CSV reader, calamine, DuckDB and Parquet release the GIL,
+    so on two cores reading overlaps the rest of ingestion. Great Expectations is imported on the
+    same thread first (seconds of fixed cost, paid while the first file is read). Decisions stay
+    in order on the calling thread; a read that fails raises where the file is decided, as before.
+    A file decided without reading (a duplicate) just leaves its read unused."""
+
+    def __init__(self, ready: list[_Candidate], contracts: dict[str, Contract]):
+        self.ready = ready
+        self.contracts = contracts
+        self.position = {c.path: i for i, c in enumerate(ready)}
+        self.pending: dict[int, Future] = {}
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> "_Prefetch":
+        if self.ready:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="datapool-read")
+            self._submit(0)
+            self.pool.submit(prepare_expectations)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            for future in self.pending.values():
+                future.cancel()
+            self.pool.shutdown(wait=True)
+        self.pending.clear()
+
+    def _submit(self, i: int) -> None:
+        if self.pool is not None and i < len(self.ready) and i not in self.pending:
+            cand = self.ready[i]
+            self.pending[i] = self.pool.submit(read_delivery, cand.path, self.contracts[cand.code])
+
+    def read(self, cand: _Candidate, contract: Contract) -> ReadResult:
+        """The delivery read ahead (or now); the next one is queued before this returns."""
+        i = self.position.get(cand.path)
+        if i is None:
+            return read_delivery(cand.path, contract)
+        for j in [j for j in self.pending if j < i]:  # decided without reading (duplicates)
+            self.pending.pop(j).cancel()
+        future = self.pending.pop(i, None)
+        self._submit(i + 1)
+        return future.result() if future is not None else read_delivery(cand.path, contract)
+
+
+def _decide(con, home: Home, contracts: dict[str, Contract], cand: _Candidate, run_date: date,
+            summary: IngestSummary, uses_markers: set[str], markers: set[str], known: set[tuple[str, str]],
+            first_name: dict[str, str], reader: _Prefetch) -> None:
+    """One candidate file: waiting, a duplicate, taken or quarantined."""
+    stats = summary.sources[cand.code]
+    if cand.extract_date >= run_date:
+        if cand.where == "inbox":
+            stats.waiting += 1
+        return
+    if cand.where == "inbox" and cand.code in uses_markers and not _has_marker(cand.name, markers):
+        stats.waiting += 1
+        return
+    sha = sha256_of(cand.path)
+    if (cand.name, sha) in known:
+        stats.duplicate += 1  # the same file delivered again under its old name
+        _to_archive(home, cand, sha)
+        return
+    if sha in first_name:
+        _record(con, cand, sha, run_date, accepted=None,
+                reason=f"duplicate of {first_name[sha]} (same bytes): not ingested again")
+        stats.duplicate += 1
+        known.add((cand.name, sha))
+        _to_archive(home, cand, sha)
+        return
+    taken = _ingest_file(con, home, contracts[cand.code], cand, sha, run_date, stats, reader)
+    known.add((cand.name, sha))
+    first_name[sha] = cand.name
+    if taken:
+        _to_archive(home, cand, sha)
 
 
 def _next_seq(con) -> int:
@@ -500,11 +558,11 @@ def _quarantine(con, home: Home, cand: _Candidate, sha: str, run_date: date, sta
 
 
 def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str, run_date: date,
-                 stats: SourceIngest) -> bool:
+                 stats: SourceIngest, reader: _Prefetch | None = None) -> bool:
     """Read, check and take one new file; False when it was quarantined."""
     seq = _next_seq(con)
     try:
-        result = read_delivery(cand.path, contract)
+        result = reader.read(cand, contract) if reader is not None else read_delivery(cand.path, contract)
     except DeliveryError as exc:
         reason = exc.reason  # meta.delivery has the file name in its own column
         for prefix in (cand.path.name + ": ", cand.name + ": "):

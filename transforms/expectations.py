@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from datetime import date
 from typing import Any
 
@@ -68,14 +69,26 @@ RESULT_COLUMNS = ("run_date", "source_code", "file_name", "expectation", "column
                   "unexpected_percent", "element_count")
 
 _gx: dict[str, Any] = {}  # the night's context, built once: gx, gxe, batch_definition
+_gx_lock = threading.Lock()  # the inbox may build it on its reading thread (prepare_expectations)
 
 
 def ensure_expectation_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(EXPECTATION_META_DDL)
 
 
+def prepare_expectations() -> None:
+    """Import great_expectations and build the context now (the inbox calls it on its reading
+    thread, so that the seconds it takes overlap reading the first delivery)."""
+    _gx_objects()
+
+
 def _gx_objects() -> dict[str, Any]:
     """great_expectations imported lazily, with analytics and progress bars off; one context."""
+    with _gx_lock:
+        return _build_gx_objects()
+
+
+def _build_gx_objects() -> dict[str, Any]:
     if not _gx:
         os.environ["GX_ANALYTICS_ENABLED"] = "false"
         import great_expectations as gx
