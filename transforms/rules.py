@@ -649,7 +649,7 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
             SELECT h.household_no, h.mon, coalesce(m.receives, []) AS receives
             FROM rules.household_facts AS h
             LEFT JOIN (
-                SELECT m.household_no, list_distinct(flatten(list(f.receives))) AS receives
+                SELECT m.household_no, list_sort(list_distinct(flatten(list(f.receives)))) AS receives
                 FROM core.membership AS m
                 JOIN rules.person_facts AS f ON f.id_number = m.id_number
                 WHERE m.in_hh
@@ -658,7 +658,7 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
     con.execute(f"""CREATE OR REPLACE TABLE rules.household_status AS
         WITH warned AS ({' UNION ALL '.join(warned) or none_warned}),
         members AS (  -- the few members eligible for something tonight (all of them are in person_facts)
-            SELECT m.household_no, list_distinct(flatten(list(e.codes))) AS member_codes
+            SELECT m.household_no, list_sort(list_distinct(flatten(list(e.codes)))) AS member_codes
             FROM _eligible_person AS e
             JOIN core.membership AS m ON m.id_number = e.id_number
             WHERE m.in_hh
