@@ -30,10 +30,11 @@ false and every amount NULL: it changes nothing before its date.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,9 @@ REQUIRED = ("code", "kind", "target", "priority", "time_limit", "reference", "co
 KNOWN_FIELDS = set(REQUIRED) | {"名称", "name", "policy", "number", "department", "discoverable", "receipt",
                                 "received_when", "exclusive_with", "amount", "let", "fingerprint", "over",
                                 "allow_jail", "note", "reviewed", "receipt_in_conditions"}
+
+# Connections a stage's rules run on at once (see _side_by_side); 1 runs them one by one.
+RULE_CONNECTIONS = 2
 
 OUTPUT_COLUMNS = ("kind", "rule_code", "policy_code", "target", "id_number", "household_no", "amount",
                   "amount_period", "priority", "time_limit", "reason", "evidence", "facts_fingerprint")
@@ -721,6 +725,54 @@ def _execute_rule(con, rule: Rule) -> int:
     return con.execute(f"SELECT count(*) FROM {rule.table}").fetchall()[0][0]
 
 
+def _create_counted(con, table: str, sql: str) -> int:
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{sql}")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def _side_by_side(con: duckdb.DuckDBPyConnection, jobs: list) -> list:
+    """Run independent jobs (each `job(connection)`, creating its own table) on RULE_CONNECTIONS
+    connections to the same database at once; results in the jobs' order, and the first job's
+    error (in that order) is raised. A rule is a small query that keeps two cores busy only part
+    of its time: side by side, a stage of forty rules takes about half as long."""
+    if RULE_CONNECTIONS < 2 or len(jobs) < 2:
+        return [job(con) for job in jobs]
+    cursors = [con.cursor() for _ in range(min(RULE_CONNECTIONS, len(jobs)))]
+    try:
+        for cursor in cursors:
+            for macro in MACROS:  # temporary macros belong to one connection
+                cursor.execute(macro)
+        todo = list(enumerate(jobs))
+        results: dict[int, Any] = {}
+        errors: dict[int, BaseException] = {}
+        lock = threading.Lock()
+
+        def worker(cursor) -> None:
+            while True:
+                with lock:
+                    if not todo or errors:
+                        return
+                    i, job = todo.pop(0)
+                try:
+                    results[i] = job(cursor)
+                except BaseException as exc:  # noqa: BLE001 - re-raised below, in job order
+                    with lock:
+                        errors[i] = exc
+
+        threads = [threading.Thread(target=worker, args=(c,), name=f"datapool-rules-{n}")
+                   for n, c in enumerate(cursors)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    if errors:
+        raise errors[min(errors)]
+    return [results[i] for i in range(len(jobs))]
+
+
 def run_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path | None = None,
               parameters_file: Path | None = None) -> dict[str, int]:
     """Build every rules.* table, rules.finding last; returns row counts by table.
@@ -736,21 +788,24 @@ def run_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path | None = None,
     _build_status(con, rules, built)
     _create_views(con)
     for stage in sorted({r.stage for r in rules}):
-        for rule in (r for r in rules if r.stage == stage):
-            counts[rule.table] = _execute_rule(con, rule)
+        stage_rules = [r for r in rules if r.stage == stage]
+        for rule, n in zip(stage_rules, _side_by_side(con, [partial(_execute_rule, rule=r) for r in stage_rules])):
+            counts[rule.table] = n
             built.add(rule.code)
         _build_status(con, rules, built)
     outputs = []
+    discover = []
     for rule in rules:
         if rule.kind == "discover":
             if not rule.discoverable:
                 continue
             table = f"rules.discover_{rule.code.lower()}"
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{discover_sql(rule, rules)}")
-            counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            discover.append((table, partial(_create_counted, table=table, sql=discover_sql(rule, rules))))
             outputs.append(table)
         else:
             outputs.append(rule.table)
+    for (table, _), n in zip(discover, _side_by_side(con, [job for _, job in discover])):
+        counts[table] = n
     union = "\nUNION ALL BY NAME\n".join(f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM {t}" for t in outputs)
     if not union:
         union = ("SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS rule_code, NULL::VARCHAR AS policy_code, "
