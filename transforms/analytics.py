@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from sources.home import Home
 from transforms import build
-from transforms.pseudonym import key_table, load_or_create_key
+from transforms.pseudonym import hmac_pads, key_table_sql, load_or_create_key
 
 # view -> (comment, [(column, sql expression over the warehouse, comment)], FROM clause)
 ANALYTICS_TABLES: dict[str, tuple[str, list[tuple[str, str, str]], str]] = {
@@ -286,24 +286,25 @@ def publish_analytics(home: Home) -> None:
         leftover.unlink(missing_ok=True)  # a crashed build is never resumed half-way
     with build.connect_file(home, path) as con:  # the home's memory limit, threads, spill folder
         con.execute(f"ATTACH '{home.warehouse}' AS w (READ_ONLY)")
-        ids = [r[0] for r in con.execute(
-            "SELECT id_number FROM w.core.person UNION SELECT id_number FROM w.marts.worklist "
-            "UNION SELECT id_number FROM w.core.benefit UNION SELECT id_number FROM w.labels.person_label "
-            "UNION SELECT head_id_number FROM w.core.household").fetchall()]
-        households = [r[0] for r in con.execute(
-            "SELECT household_no FROM w.core.person UNION SELECT household_no FROM w.core.household "
-            "UNION SELECT household_no FROM w.marts.worklist").fetchall()]
-        # The key tables live only in this connection: registered, never written to the file.
-        con.register("pk", key_table(ids, key, "P"))
-        con.register("hk", key_table(households, key, "H"))
+        ids = ("SELECT id_number FROM w.core.person UNION SELECT id_number FROM w.marts.worklist "
+               "UNION SELECT id_number FROM w.core.benefit UNION SELECT id_number FROM w.labels.person_label "
+               "UNION SELECT head_id_number FROM w.core.household")
+        households = ("SELECT household_no FROM w.core.person UNION SELECT household_no FROM w.core.household "
+                      "UNION SELECT household_no FROM w.marts.worklist")
+        # The key tables live only in this connection (temporary tables, never written to the file),
+        # hashed by DuckDB: the same keys as person_key, without millions of IDs passing through Python.
+        pads = list(hmac_pads(key))
+        con.execute(f"CREATE TEMP TABLE pk AS {key_table_sql(ids, 'P')}", pads)
+        con.execute(f"CREATE TEMP TABLE hk AS {key_table_sql(households, 'H')}", pads)
         con.register("policy_names", policy_table())
         for view, (comment, columns, _) in ANALYTICS_TABLES.items():
             con.execute(analytics_sql(view))
             con.execute(f"COMMENT ON TABLE {view} IS {_comment(comment)}")
             for name, _, col_comment in columns:
                 con.execute(f"COMMENT ON COLUMN {view}.{name} IS {_comment(col_comment)}")
-        for name in ("pk", "hk", "policy_names"):
-            con.unregister(name)
+        for name in ("pk", "hk"):
+            con.execute(f"DROP TABLE {name}")
+        con.unregister("policy_names")
         con.execute("DETACH w")
     build.swap_in(path, target)
 

@@ -12,6 +12,7 @@ every `person_key` and `household_key`: analysts' saved keys stop matching.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import stat
@@ -85,3 +86,23 @@ def key_table(values: list[str], key: bytes, prefix: str = "") -> pa.Table:
     """value -> keyed hash, for joining inside DuckDB (the values never leave this process)."""
     distinct = sorted({v for v in values if v is not None})
     return pa.table({"value": distinct, "hashed": [prefix + person_key(v, key) for v in distinct]})
+
+
+HMAC_BLOCK = 64  # bytes, SHA-256's block
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """(outer, inner) keys of HMAC-SHA-256 (RFC 2104): key_table_sql hashes with them in DuckDB."""
+    if not key:
+        raise ValueError("person_key needs a non-empty key")
+    k0 = (hashlib.sha256(key).digest() if len(key) > HMAC_BLOCK else key).ljust(HMAC_BLOCK, b"\0")
+    return bytes(b ^ 0x5C for b in k0), bytes(b ^ 0x36 for b in k0)
+
+
+def key_table_sql(values_sql: str, prefix: str = "") -> str:
+    """`key_table` inside DuckDB: value -> prefix + person_key(value) for the distinct non-NULL values
+    of the one-column query `values_sql`; run with parameters `hmac_pads(key)`. HMAC spelled out over
+    DuckDB's sha256 gives the same hex as `person_key`, for millions of values in seconds."""
+    quoted = "'" + prefix.replace("'", "''") + "'"
+    return (f"SELECT value, {quoted} || sha256(?::BLOB || unhex(sha256(?::BLOB || encode(value)))) AS hashed\n"
+            f"FROM (SELECT DISTINCT CAST(v AS VARCHAR) AS value FROM ({values_sql}) AS t(v) WHERE v IS NOT NULL)")

@@ -62,6 +62,20 @@ def test_key_table_hashes_each_distinct_value_once():
     assert all(h.startswith("P") and len(h) == 65 for h in table.column("hashed").to_pylist())
 
 
+@pytest.mark.parametrize("key", [b"k" * 32, bytes(range(16)), bytes(range(100))])
+def test_key_table_sql_gives_person_key(key):
+    import duckdb
+
+    from transforms.masking import person_key
+    from transforms.pseudonym import hmac_pads, key_table_sql
+
+    values = ["372422198604121017", "0489756321", "37142219900101002X", "户号 0001"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v AS SELECT * FROM (VALUES (?), (?), (?), (?), (NULL), (?)) AS t(id)", values + [values[0]])
+    got = con.execute(f"{key_table_sql('SELECT id FROM v', 'P')} ORDER BY value", list(hmac_pads(key))).fetchall()
+    assert got == sorted((v, "P" + person_key(v, key)) for v in values)
+
+
 def test_key_files_are_never_committed():
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
