@@ -182,17 +182,22 @@ def fault_county(tmp_path_factory) -> Path:
     return shared_once(tmp_path_factory, "fault-county", make) / "home"
 
 
-@pytest.fixture(scope="session")
-def uninterrupted(fault_county, prefect_server, tmp_path_factory) -> Path:
-    """The county after night 1, run once and never interrupted."""
+def night_once(tmp_path_factory, name: str, start: Path, night: date, server: dict) -> Path:
+    """`start` copied and its `night` run once per session (shared by the workers)."""
     def make(folder: Path) -> None:
         from flows.nightly import nightly_flow
 
-        home = shutil.copytree(fault_county, folder / "home")
-        with on_server(prefect_server):
-            nightly_flow(str(home), NIGHT1)
+        home = shutil.copytree(start, folder / "home")
+        with on_server(server):
+            nightly_flow(str(home), night)
 
-    return shared_once(tmp_path_factory, "fault-uninterrupted", make) / "home"
+    return shared_once(tmp_path_factory, name, make) / "home"
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(fault_county, prefect_server, tmp_path_factory) -> Path:
+    """The county after night 1, run once and never interrupted."""
+    return night_once(tmp_path_factory, "fault-uninterrupted", fault_county, NIGHT1, prefect_server)
 
 
 def answer_worklist(night_exports: Path, inbox_feedback: Path) -> dict[str, str]:
@@ -233,11 +238,4 @@ def night2_start(uninterrupted, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def night2_uninterrupted(night2_start, prefect_server, tmp_path_factory) -> Path:
     """Night 2 run once, never interrupted."""
-    def make(folder: Path) -> None:
-        from flows.nightly import nightly_flow
-
-        home = shutil.copytree(night2_start, folder / "home")
-        with on_server(prefect_server):
-            nightly_flow(str(home), NIGHT2)
-
-    return shared_once(tmp_path_factory, "fault-night2-uninterrupted", make) / "home"
+    return night_once(tmp_path_factory, "fault-night2-uninterrupted", night2_start, NIGHT2, prefect_server)
