@@ -43,7 +43,8 @@ import pyarrow.parquet as pq
 from sources.contracts import FILE_NAME_RE, Contract, load_contracts
 from sources.home import Home
 from sources.readers import ROW_COLUMN, DeliveryError, ReadResult, read_delivery
-from transforms.expectations import ensure_expectation_meta, prepare_expectations, validate_delivery
+from transforms.expectations import (PROCESS_FROM_BYTES, Validations, ensure_expectation_meta,
+                                     prepare_expectations, validate_delivery)
 from transforms.id_number import regex_alternation
 from transforms.values import install_staging_macros
 
@@ -431,6 +432,7 @@ def ingest_inbox(con: duckdb.DuckDBPyConnection, home: Home, run_date: date) -> 
         for cand in candidates:
             _decide(con, home, contracts, cand, run_date, summary, uses_markers, markers, known, first_name,
                     reader)
+        reader.validations.finish(con)
 
     summary.stale = stale_sources(con, run_date)
     con.execute("DELETE FROM meta.stale_source WHERE run_date = ?", [run_date])
@@ -446,7 +448,9 @@ class _Prefetch:
     so on two cores reading overlaps the rest of ingestion. Great Expectations is imported on the
     same thread first (seconds of fixed cost, paid while the first file is read). Decisions stay
     in order on the calling thread; a read that fails raises where the file is decided, as before.
-    A file decided without reading (a duplicate) just leaves its read unused."""
+    A file decided without reading (a duplicate) just leaves its read unused. A large delivery is
+    validated by Great Expectations in a worker process meanwhile (transforms/expectations.py,
+    `Validations`), started and warmed up here when a ready file is large enough to need it."""
 
     def __init__(self, ready: list[_Candidate], contracts: dict[str, Contract]):
         self.ready = ready
@@ -454,12 +458,17 @@ class _Prefetch:
         self.position = {c.path: i for i, c in enumerate(ready)}
         self.pending: dict[int, Future] = {}
         self.pool: ThreadPoolExecutor | None = None
+        self.validations = Validations()
 
     def __enter__(self) -> "_Prefetch":
         if self.ready:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="datapool-read")
             self._submit(0)
-            self.pool.submit(prepare_expectations)
+            sizes = [c.path.stat().st_size for c in self.ready if c.path.exists()]
+            if max(sizes, default=0) >= PROCESS_FROM_BYTES:
+                self.validations.warm_up()  # every delivery of the night goes to the worker
+            else:
+                self.pool.submit(prepare_expectations)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -618,7 +627,10 @@ def _ingest_file(con, home: Home, contract: Contract, cand: _Candidate, sha: str
     except Exception:
         con.execute("ROLLBACK")
         raise
-    validate_delivery(con, contract, result.table, cand.name, run_date)  # never raises for GX
+    if reader is not None:  # never raises for GX
+        reader.validations.submit(contract, result.table, cand.name, run_date)
+    else:
+        validate_delivery(con, contract, result.table, cand.name, run_date)
     stats.new += 1
     stats.rows += result.rows
     stats.rejects += len(rejects)

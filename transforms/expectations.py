@@ -172,14 +172,38 @@ def validate_delivery(con: duckdb.DuckDBPyConnection, contract: Contract, table_
     `table_or_frame`: the reader's Arrow table or a pandas frame, canonical
     column names, all text. Never raises for a GX problem: one `gx_error` row.
     """
-    ensure_expectation_meta(con)
+    rows = validation_rows(contract, table_or_frame, file_name, run_date)
+    store_validation(con, contract.code, file_name, run_date, rows)
+    return rows
+
+
+def _sample(contract: Contract, table_or_frame) -> tuple[Any, set[str], int, list[tuple[str, dict]]]:
+    """(the rows validated, the columns the delivery has, its length, the suite's specs)."""
+    total = table_or_frame.num_rows if isinstance(table_or_frame, pa.Table) else len(table_or_frame)
+    data = table_or_frame.slice(0, SAMPLE_ROWS) if isinstance(table_or_frame, pa.Table) \
+        else table_or_frame.iloc[:SAMPLE_ROWS]
+    names = set(data.column_names if isinstance(data, pa.Table) else data.columns)
+    return data, names, total, expectation_specs(contract, names)
+
+
+def validation_rows(contract: Contract, table_or_frame, file_name: str, run_date: date) -> list[dict]:
+    """The result rows of one delivery's validation (nothing stored). Never raises."""
+    try:
+        data, names, total, _ = _sample(contract, table_or_frame)
+    except Exception:  # noqa: BLE001 - as below
+        return [_error_row(contract.code, file_name, run_date)]
+    return _rows(contract, data, names, total, file_name, run_date)
+
+
+def _error_row(code: str, file_name: str, run_date: date) -> dict:
+    return {"run_date": run_date, "source_code": code, "file_name": file_name, "expectation": "gx_error",
+            "column_name": None, "success": False, "unexpected_percent": None, "element_count": None}
+
+
+def _rows(contract: Contract, data, names: set[str], total: int, file_name: str, run_date: date) -> list[dict]:
     base = {"run_date": run_date, "source_code": contract.code, "file_name": file_name}
     rows: list[dict] = []
     try:
-        total = table_or_frame.num_rows if isinstance(table_or_frame, pa.Table) else len(table_or_frame)
-        data = table_or_frame.slice(0, SAMPLE_ROWS) if isinstance(table_or_frame, pa.Table) \
-            else table_or_frame.iloc[:SAMPLE_ROWS]
-        names = set(data.column_names if isinstance(data, pa.Table) else data.columns)
         specs = expectation_specs(contract, names)
         columns = list(dict.fromkeys(kw["column"] for _, kw in specs if "column" in kw))
         frame = _frame(data, columns)
@@ -201,11 +225,112 @@ def validate_delivery(con: duckdb.DuckDBPyConnection, contract: Contract, table_
                          "column_name": None, "success": True, "unexpected_percent": None,
                          "element_count": len(frame)})
     except Exception:  # noqa: BLE001 - GX must not stop the night; the message may quote data
-        rows = [{**base, "expectation": "gx_error", "column_name": None, "success": False,
-                 "unexpected_percent": None, "element_count": None}]
+        rows = [_error_row(contract.code, file_name, run_date)]
+    return rows
+
+
+def store_validation(con: duckdb.DuckDBPyConnection, code: str, file_name: str, run_date: date,
+                     rows: list[dict]) -> None:
+    """A delivery's result rows into meta.expectation_result (replacing an earlier run's)."""
+    ensure_expectation_meta(con)
     con.execute("DELETE FROM meta.expectation_result WHERE run_date = ? AND source_code = ? AND file_name = ?",
-                [run_date, contract.code, file_name])
+                [run_date, code, file_name])
     con.executemany(f"INSERT INTO meta.expectation_result ({', '.join(RESULT_COLUMNS)}) "
                     f"VALUES ({', '.join('?' * len(RESULT_COLUMNS))})",
                     [[r[c] for c in RESULT_COLUMNS] for r in rows])
-    return rows
+
+
+# --- validating beside ingestion -------------------------------------------------------------
+
+# A delivery of at least this many rows is validated in a worker process, side by side with
+# the rest of ingestion; smaller ones at once, in this process (no worker is started for them).
+PROCESS_FROM_ROWS = 50_000
+# The inbox starts (and warms) the worker when it sees a ready file at least this large.
+PROCESS_FROM_BYTES = 4 << 20
+
+_worker: dict[str, Any] = {}
+
+
+def _pool():
+    """The process's one validation worker (spawned: GX and pandas hold the GIL, and a fork of a
+    process running DuckDB threads is unsafe); reused by every later night of the process."""
+    if "pool" not in _worker:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _worker["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _worker["pool"]
+
+
+def _to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _worker_rows(contract: Contract, ipc: bytes, names: list[str], total: int, file_name: str,
+                 run_date: date) -> list[dict]:
+    """In the worker: the rows of one delivery's sample (its suite's columns, as Arrow IPC)."""
+    data = pa.ipc.open_stream(ipc).read_all()
+    return _rows(contract, data, set(names), total, file_name, run_date)
+
+
+class Validations:
+    """One ingest's validations, stored in the order the deliveries were decided by `finish`.
+
+    A large delivery's sample (the suite's columns only) goes to the worker process
+    and is validated while this process reads, checks and writes the next files;
+    GX then costs the night little more than its results. The rows are those
+    `validate_delivery` gives: the same suite, sample and GX calls. A worker that
+    fails gives the delivery one `gx_error` row, as any GX failure does."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, str, date, Any]] = []
+        self.warm = False
+
+    def warm_up(self) -> bool:
+        """Start the worker and build its GX context now, while the first delivery is read; then
+        every delivery of this ingest is validated there (this process need not import GX).
+        False where no worker can be started (in a daemonic process, such as a Dask worker's):
+        then every delivery is validated here, as a small one is."""
+        import multiprocessing
+
+        if multiprocessing.current_process().daemon:
+            return False
+        try:
+            _pool().submit(prepare_expectations)
+        except Exception:  # noqa: BLE001 - no worker: validated in this process instead
+            _worker.pop("pool", None)
+            return False
+        self.warm = True
+        return True
+
+    def submit(self, contract: Contract, table_or_frame, file_name: str, run_date: date) -> None:
+        try:
+            data, names, total, specs = _sample(contract, table_or_frame)
+            if not isinstance(data, pa.Table) or not (self.warm or total >= PROCESS_FROM_ROWS) \
+                    or not (self.warm or self.warm_up()):
+                raise LookupError("validated here")
+            columns = list(dict.fromkeys(kw["column"] for _, kw in specs if "column" in kw))
+            outcome: Any = _pool().submit(_worker_rows, contract, _to_ipc(data.select(columns)), sorted(names),
+                                          total, file_name, run_date)
+        except Exception:  # noqa: BLE001 - small, or no worker to take it: validated here
+            outcome = validation_rows(contract, table_or_frame, file_name, run_date)
+        self.pending.append((contract.code, file_name, run_date, outcome))
+
+    def finish(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Wait for the worker and store every delivery's rows; returns the deliveries stored."""
+        for code, file_name, run_date, outcome in self.pending:
+            if isinstance(outcome, list):
+                rows = outcome
+            else:
+                try:
+                    rows = outcome.result()
+                except Exception:  # noqa: BLE001 - a dead or failing worker: recorded, the night goes on
+                    _worker.pop("pool", None)
+                    rows = [_error_row(code, file_name, run_date)]
+            store_validation(con, code, file_name, run_date, rows)
+        done = len(self.pending)
+        self.pending.clear()
+        return done

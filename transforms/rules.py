@@ -86,6 +86,18 @@ KNOWN_FIELDS = set(REQUIRED) | {"名称", "name", "policy", "number", "departmen
 # Connections a stage's rules run on at once (see _side_by_side); 1 runs them one by one.
 RULE_CONNECTIONS = 2
 
+# The rules' working tables (the joined facts, each stage's status) live in an in-memory
+# database attached for the run: they are read many times and thrown away, and writing a
+# table of half a million rows into the warehouse file (compressed, checkpointed) costs two
+# to four times building it. Attached, not TEMP: the stage's rules run on other connections
+# (cursors) of the same database, which see attached databases but not each other's TEMP
+# tables. What outlives the run (the final status, the views) is written to `rules` at the end.
+SCRATCH = "rules_scratch"
+
+
+def scratch(name: str) -> str:
+    return f"{SCRATCH}.{name}"
+
 OUTPUT_COLUMNS = ("kind", "rule_code", "policy_code", "target", "id_number", "household_no", "amount",
                   "amount_period", "priority", "time_limit", "reason", "evidence", "facts_fingerprint")
 
@@ -475,7 +487,7 @@ def discover_sql(rule: Rule, rules: list[Rule]) -> str:
     """DISCOVER(X): eligible, not RCV(X), no exclusive code RCV, not outranked by an exclusive code eligible."""
     by_code = {r.code: r for r in rules}
     key = _target_key(rule)
-    status = "rules.person_status" if rule.target == "person" else "rules.household_status"
+    status = scratch("person_status") if rule.target == "person" else scratch("household_status")
     received = f"list_contains(s.receives, '{rule.code}')"
     if rule.raw.get("receipt_in_conditions"):  # the conditions read the receipt (e.g. within a window)
         received = "false"
@@ -560,21 +572,47 @@ def _create_views(con) -> None:
     (keyed by id_number) or household_facts_<family>.sql (keyed by household_no):
     their columns join the views like the main facts' do.
 
-    The facts joins are materialised once a night (rules.joined_person,
-    joined_household, joined_benefit: several hundred columns, the evidence
-    lists among them); `rules.v_person` / `v_household` / `v_benefit` are
-    views adding the few status columns, which change between stages. A rule
-    reads a dozen columns of them, so its join with the status costs little,
-    while copying the wide facts again at every stage cost seconds each on a
-    large county."""
+    `rules.vdef_person` / `vdef_household` / `vdef_benefit` define the facts
+    joins. For the run they are materialised once (`joined_*` in the scratch
+    database: several hundred columns, the evidence lists among them), and
+    `rules.v_person` / `v_household` / `v_benefit` are views adding the few
+    status columns, which change between stages. A rule reads a dozen columns
+    of them, so its join with the status costs little, while copying the wide
+    facts again at every stage cost seconds each on a large county. When the
+    run ends, `_publish_views` points the views at the warehouse's own tables."""
+    _define_facts_views(con)
+    for name in ("person", "household"):
+        con.execute(f"CREATE OR REPLACE TABLE {scratch('joined_' + name)} AS SELECT * FROM rules.vdef_{name}")
+    person_cols = [c for c in _columns(con, scratch("joined_person")) if c != "id_number"]
+    benefit = [c for c in _columns(con, "rules.benefit_facts") if c != "id_number"]
+    clash = set(benefit) & (set(person_cols) | set(PERSON_STATUS_COLUMNS))
+
+    def benefit_sql(person_relation: str) -> str:
+        return f"""SELECT b.*, {', '.join(f'p.{c}' for c in person_cols if c not in clash)}
+        FROM rules.benefit_facts AS b
+        JOIN {person_relation} AS p ON p.id_number = b.id_number"""
+
+    con.execute(f"CREATE OR REPLACE VIEW rules.vdef_benefit AS {benefit_sql('rules.vdef_person')}")
+    con.execute(f"CREATE OR REPLACE TABLE {scratch('joined_benefit')} AS {benefit_sql(scratch('joined_person'))}")
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'rules' "
+        "AND database_name = current_database()").fetchall()}
+    for name in ("v_person", "v_household", "v_benefit", "joined_person", "joined_household", "joined_benefit",
+                 "person_status", "household_status"):
+        if name in tables:  # a warehouse from before the scratch database
+            con.execute(f"DROP TABLE rules.{name}")
+    _status_views(con, {name: scratch(f"joined_{name}") for name in ("person", "household", "benefit")},
+                  scratch("person_status"), scratch("household_status"), clash)
+
+
+def _define_facts_views(con) -> None:
+    """rules.vdef_person / vdef_household: the facts models and their families' tables joined."""
     person = _columns(con, "rules.person_facts")
     household = [c for c in _columns(con, "rules.household_facts") if c != "household_no"]
     taken = set(person) | set(household) | set(PERSON_STATUS_COLUMNS) | set(HOUSEHOLD_STATUS_COLUMNS)
     p_ext, p_joins = _extension_sql(con, "person_facts", "id_number", "p", taken)
     h_ext, h_joins = _extension_sql(con, "household_facts", "household_no", "h", taken)
     hh_cols = ", ".join(f"h.{c} AS hh_{c}" if c in person else f"h.{c}" for c in household)
-    person_status = ", ".join(f"s.{c}" for c in PERSON_STATUS_COLUMNS)
-    household_status = ", ".join(f"s.{c}" for c in HOUSEHOLD_STATUS_COLUMNS)
     con.execute(f"""CREATE OR REPLACE VIEW rules.vdef_person AS
         SELECT p.*{p_ext}, {hh_cols}{h_ext}
         FROM rules.person_facts AS p
@@ -585,32 +623,33 @@ def _create_views(con) -> None:
         SELECT h.*{h_ext}
         FROM rules.household_facts AS h
         {h_joins}""")
-    for name in ("person", "household"):
-        con.execute(f"CREATE OR REPLACE TABLE rules.joined_{name} AS SELECT * FROM rules.vdef_{name}")
-    person_cols = [c for c in _columns(con, "rules.joined_person") if c != "id_number"]
-    benefit = [c for c in _columns(con, "rules.benefit_facts") if c != "id_number"]
-    clash = set(benefit) & (set(person_cols) | set(PERSON_STATUS_COLUMNS))
-    con.execute(f"""CREATE OR REPLACE VIEW rules.vdef_benefit AS
-        SELECT b.*, {', '.join(f'p.{c}' for c in person_cols if c not in clash)}
-        FROM rules.benefit_facts AS b
-        JOIN rules.joined_person AS p ON p.id_number = b.id_number""")
-    con.execute("CREATE OR REPLACE TABLE rules.joined_benefit AS SELECT * FROM rules.vdef_benefit")
-    benefit_status = ", ".join(f"s.{c}" for c in PERSON_STATUS_COLUMNS if c not in clash)
+
+
+def _status_views(con, facts: dict[str, str], person_status: str, household_status: str, clash: set[str]) -> None:
+    """rules.v_person / v_household / v_benefit: the facts relations plus the status columns."""
+    person = ", ".join(f"s.{c}" for c in PERSON_STATUS_COLUMNS)
+    household = ", ".join(f"s.{c}" for c in HOUSEHOLD_STATUS_COLUMNS)
+    benefit = ", ".join(f"s.{c}" for c in PERSON_STATUS_COLUMNS if c not in clash)
     views = {
-        "person": f"""SELECT f.*, {person_status} FROM rules.joined_person AS f
-            LEFT JOIN rules.person_status AS s ON s.id_number = f.id_number""",
-        "household": f"""SELECT f.*, {household_status} FROM rules.joined_household AS f
-            LEFT JOIN rules.household_status AS s ON s.household_no = f.household_no""",
-        "benefit": f"""SELECT f.*{', ' + benefit_status if benefit_status else ''} FROM rules.joined_benefit AS f
-            LEFT JOIN rules.person_status AS s ON s.id_number = f.id_number""",
+        "person": f"""SELECT f.*, {person} FROM {facts['person']} AS f
+            LEFT JOIN {person_status} AS s ON s.id_number = f.id_number""",
+        "household": f"""SELECT f.*, {household} FROM {facts['household']} AS f
+            LEFT JOIN {household_status} AS s ON s.household_no = f.household_no""",
+        "benefit": f"""SELECT f.*{', ' + benefit if benefit else ''} FROM {facts['benefit']} AS f
+            LEFT JOIN {person_status} AS s ON s.id_number = f.id_number""",
     }
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'rules' "
-        "AND database_name = current_database()").fetchall()}
     for name, sql in views.items():
-        if f"v_{name}" in tables:  # a warehouse from when the views were copied into tables
-            con.execute(f"DROP TABLE rules.v_{name}")
         con.execute(f"CREATE OR REPLACE VIEW rules.v_{name} AS {sql}")
+
+
+def _publish_views(con) -> None:
+    """The run's end: the views read the warehouse's own tables (the facts, and the final status
+    written there), for `explain`, tests and anyone reading them after the scratch is gone."""
+    _define_facts_views(con)
+    benefit = {c for c in _columns(con, "rules.benefit_facts") if c != "id_number"}
+    person = set(_columns(con, "rules.vdef_person")) | set(PERSON_STATUS_COLUMNS)
+    _status_views(con, {name: f"rules.vdef_{name}" for name in ("person", "household", "benefit")},
+                  "rules.person_status", "rules.household_status", benefit & person)
 
 
 def _build_status(con, rules: list[Rule], built: set[str]) -> None:
@@ -659,7 +698,7 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
                 WHERE m.in_hh
                 GROUP BY m.household_no
             ) AS m ON m.household_no = h.household_no""")
-    con.execute(f"""CREATE OR REPLACE TABLE rules.household_status AS
+    con.execute(f"""CREATE OR REPLACE TABLE {scratch('household_status')} AS
         WITH warned AS ({' UNION ALL '.join(warned) or none_warned}),
         members AS (  -- the few members eligible for something tonight (all of them are in person_facts)
             SELECT m.household_no, list_sort(list_distinct(flatten(list(e.codes)))) AS member_codes
@@ -685,7 +724,7 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
                coalesce((SELECT list(DISTINCT w.code ORDER BY w.code) FROM warned AS w
                          WHERE w.household_no = joined.household_no), []) AS warned_codes
         FROM joined""")
-    con.execute("""CREATE OR REPLACE TABLE rules.person_status AS
+    con.execute(f"""CREATE OR REPLACE TABLE {scratch('person_status')} AS
         SELECT f.id_number,
                f.receives,
                list_concat(coalesce(e.codes, []), coalesce(hs.household_eligible, [])) AS eligible_codes,
@@ -701,7 +740,7 @@ def _build_status(con, rules: list[Rule], built: set[str]) -> None:
                coalesce(hs.warned, false) AS warned
         FROM rules.person_facts AS f
         LEFT JOIN _eligible_person AS e ON e.id_number = f.id_number
-        LEFT JOIN rules.household_status AS hs ON hs.household_no = f.household_no""")
+        LEFT JOIN {scratch('household_status')} AS hs ON hs.household_no = f.household_no""")
 
 
 def _run_facts(con, sql_dir: Path = SQL_DIR) -> dict[str, int]:
@@ -782,6 +821,15 @@ def run_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path | None = None,
     con.execute("CREATE SCHEMA IF NOT EXISTS rules")
     for macro in MACROS:
         con.execute(macro)
+    con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
+    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    try:
+        return _run_rules(con, rules, parameters_file)
+    finally:
+        con.execute(f"DETACH DATABASE IF EXISTS {SCRATCH}")
+
+
+def _run_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], parameters_file: Path | None) -> dict[str, int]:
     counts = _run_facts(con)
     con.execute(f"CREATE OR REPLACE TABLE rules.param AS {param_table_sql(parameters_file)}")
     built: set[str] = set()
@@ -818,6 +866,9 @@ def run_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path | None = None,
     finding = next(m for m in models_in_order("rules") if m.name == "finding")
     con.execute(build_sql(finding))
     counts["rules.finding"] = con.execute("SELECT count(*) FROM rules.finding").fetchall()[0][0]
+    for name in ("person_status", "household_status"):
+        con.execute(f"CREATE OR REPLACE TABLE rules.{name} AS SELECT * FROM {scratch(name)}")
+    _publish_views(con)
     return counts
 
 

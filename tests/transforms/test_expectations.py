@@ -117,3 +117,49 @@ def test_rerun_replaces_rows(con, contract):
     n = len(stored(con))
     validate_delivery(con, contract, frame(), "gaj_hjrk_20260314.csv", RUN)
     assert len(stored(con)) == n
+
+
+def test_worker_validates_a_large_delivery_as_this_process_would(con, contract, monkeypatch):
+    """A large delivery goes to the worker process while ingestion goes on; its stored rows are the
+    rows validate_delivery stores for the same delivery (failures, shares, sample note)."""
+    monkeypatch.setattr(expectations, "PROCESS_FROM_ROWS", 4)
+    monkeypatch.setattr(expectations, "SAMPLE_ROWS", 3)
+    bad = pa.Table.from_pandas(frame(id_number=[PLANTED_ID, "无", "'" + PLANTED_ID], sex=["男", "M", "女"],
+                                     status=["正常", "失踪", "正常"]).iloc[[0, 1, 2, 0]], preserve_index=False)
+    small = pa.Table.from_pandas(frame(), preserve_index=False)
+    here = duckdb.connect(":memory:")
+    validate_delivery(here, contract, bad, "gaj_hjrk_20260314.csv", RUN)
+    validate_delivery(here, contract, small, "gaj_hjrk_20260315.csv", RUN)
+    validations = expectations.Validations()
+    validations.submit(contract, small, "gaj_hjrk_20260315.csv", RUN)
+    validations.submit(contract, bad, "gaj_hjrk_20260314.csv", RUN)
+    assert isinstance(validations.pending[0][3], list), "a small one is validated here, no worker needed"
+    assert not isinstance(validations.pending[1][3], list), "the large delivery went to the worker"
+    assert validations.finish(con) == 2
+    assert stored(con) == stored(here)
+    assert any(r[3].startswith("sampled: first 3 of 4") for r in stored(con))
+    assert not all(r[5] for r in stored(con))
+    assert PLANTED_ID not in repr(stored(con))
+
+
+def test_without_a_worker_every_delivery_is_validated_here(con, contract, monkeypatch):
+    """Where no process can be started (a Dask worker is daemonic) or the worker dies, nothing is
+    lost: the delivery is validated in this process, or recorded as one gx_error row."""
+    import multiprocessing
+
+    monkeypatch.setattr(expectations, "PROCESS_FROM_ROWS", 1)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    validations = expectations.Validations()
+    assert validations.warm_up() is False
+    validations.submit(contract, pa.Table.from_pandas(frame(), preserve_index=False), "gaj_hjrk_20260314.csv", RUN)
+    assert isinstance(validations.pending[0][3], list)
+    validations.finish(con)
+    assert stored(con) and all(r[5] for r in stored(con))
+
+    class Dead:
+        def result(self):
+            raise RuntimeError("worker died")
+
+    validations.pending.append(("gaj_hjrk", "gaj_hjrk_20260315.csv", RUN, Dead()))
+    validations.finish(con)
+    assert [(r[3], r[5]) for r in stored(con) if r[2] == "gaj_hjrk_20260315.csv"] == [("gx_error", False)]

@@ -475,14 +475,14 @@ def test_no_referral_yellow_for_a_working_age_recipient_never_referred():
 
 
 def test_a_familys_own_facts_table_joins_the_views_rules_read():
-    from transforms.rules import _create_views
+    from transforms.rules import _publish_views
 
     con = warehouse(e1_rows())
     con.execute("CREATE TABLE rules.person_facts_extra AS "
                 "SELECT id_number, age * 2 AS double_age FROM rules.person_facts")
     con.execute("CREATE TABLE rules.household_facts_extra AS "
                 "SELECT household_no, n + 100 AS n_plus FROM rules.household_facts")
-    _create_views(con)
+    _publish_views(con)
     row = con.execute(f"SELECT double_age, n_plus FROM rules.v_person WHERE id_number = '{WANG_ZIHAN}'").fetchall()
     assert row == [(20, 104)]
     assert con.execute("SELECT n_plus FROM rules.v_household").fetchall() == [(104,)]
