@@ -403,20 +403,31 @@ def reason_sql(template: str) -> str:
     return "concat(" + ", ".join(parts or ["''"]) + ")"
 
 
-def evidence_sql(rule: Rule) -> str:
-    lists = ", ".join(f"coalesce(ev_{name}, [])" for name in rule.evidence)
-    return ("to_json(list_sort(list_distinct(list_filter(flatten([" + lists + "]), "
+def evidence_sql(rule: Rule, lists: list[str] | None = None) -> str:
+    """The rule's evidence as JSON: the source rows its `evidence` facts cite, sorted, once each.
+    `lists`: SQL list expressions to gather instead of the rule's own ev_* columns."""
+    if lists is None:
+        lists = [f"coalesce(ev_{name}, [])" for name in rule.evidence]
+    return ("to_json(list_sort(list_distinct(list_filter(flatten([" + ", ".join(lists) + "]), "
             "lambda e: e.file IS NOT NULL))))::VARCHAR")
+
+
+def _inline_evidence(rule: Rule, deferred: frozenset[str]) -> list[str]:
+    """The rule's evidence columns its facts row still carries (not left for the output)."""
+    return [f"ev_{name}" for name in rule.evidence if f"ev_{name}" not in deferred]
 
 
 def base_relation_sql(rule: Rule) -> str:
     return {"person": "rules.v_person", "household": "rules.v_household", "benefit": "rules.v_benefit"}[rule.over]
 
 
-def compile_rule(rule: Rule, columns: list[str] | None = None) -> str:
+def compile_rule(rule: Rule, columns: list[str] | None = None, deferred: frozenset[str] | None = None) -> str:
     """The SELECT that gives the rule's rows (before DISCOVER's receipt and exclusion filters).
 
-    `columns`: the facts the rule reads (see _execute_rule); all when None."""
+    `columns`: the facts the rule reads (see _execute_rule); all when None.
+    `deferred`: evidence columns the facts relation leaves out (see _deferred_evidence); the
+    rule then gives `evidence_rows`, the rows its remaining evidence columns cite, and
+    rules.rule_output completes the evidence; None gives the `evidence` JSON here."""
     lets = "".join(f",\n        ({expand_sql(expr)}) AS {name}" for name, expr in rule.let)
     conditions = list(rule.conditions)
     if rule.policy == "reviewed":
@@ -447,6 +458,12 @@ def compile_rule(rule: Rule, columns: list[str] | None = None) -> str:
         or [reason_sql(rule.reason.replace("{age}", ""))]
     fingerprint_parts.append("coalesce(CAST(amount AS VARCHAR), '')")
     facts = "*" if columns is None else ", ".join(["param.*", *(f"facts.{c}" for c in columns)])
+    if deferred is None:
+        evidence_column = f"{evidence_sql(rule)} AS evidence"
+    else:
+        inline = _inline_evidence(rule, deferred)
+        evidence_column = f"flatten([{', '.join(f'coalesce({c}, [])' for c in inline)}]) AS evidence_rows" \
+            if inline else "NULL AS evidence_rows"
     return f"""WITH base AS (
     SELECT {facts}{lets}
     FROM {base_relation_sql(rule)} AS facts
@@ -474,7 +491,7 @@ SELECT
     ({expand_sql(rule.priority)})::INTEGER AS priority,
     ({expand_sql(rule.time_limit)})::VARCHAR AS time_limit,
     reason,
-    {evidence_sql(rule)} AS evidence,
+    {evidence_column},
     md5(concat_ws('|', {', '.join(fingerprint_parts)})) AS facts_fingerprint
 FROM hit"""
 
@@ -565,7 +582,23 @@ PERSON_STATUS_COLUMNS = ("eligible_codes", "dbh", "tkp", "hard", "hard_kid", "ho
 HOUSEHOLD_STATUS_COLUMNS = ("receives", "eligible_codes", "dbh", "tkp", "hard", "warned", "warned_codes")
 
 
-def _create_views(con) -> None:
+def _deferred_evidence(con, rules: list[Rule]) -> frozenset[str]:
+    """Evidence columns of the person and household facts that no rule reads but to cite them.
+
+    They are most of the facts' bytes (a list of source rows per fact, for every
+    person), yet only the few rows a rule finds need them: the joined facts leave
+    them out, and rules.rule_output gathers them for its rows alone."""
+    lists = {c for rel in ("rules.vdef_person", "rules.vdef_household")
+             for c, t in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {rel})").fetchall()
+             if (c.startswith("ev_") or c.startswith("hh_ev_")) and t.endswith("[]")}
+    read = set()
+    for rule in rules:
+        text = compile_rule(rule).replace(evidence_sql(rule), "")
+        read |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    return frozenset(lists - read)
+
+
+def _create_views(con, rules: list[Rule]) -> frozenset[str]:
     """The relations rules read: person + household facts + tonight's status, joined once.
 
     A family of rules may add its own facts as sql/rules/person_facts_<family>.sql
@@ -579,10 +612,15 @@ def _create_views(con) -> None:
     status columns, which change between stages. A rule reads a dozen columns
     of them, so its join with the status costs little, while copying the wide
     facts again at every stage cost seconds each on a large county. When the
-    run ends, `_publish_views` points the views at the warehouse's own tables."""
+    run ends, `_publish_views` points the views at the warehouse's own tables.
+
+    Returns the evidence columns the joined facts leave out (_deferred_evidence)."""
     _define_facts_views(con)
+    deferred = _deferred_evidence(con, rules)
     for name in ("person", "household"):
-        con.execute(f"CREATE OR REPLACE TABLE {scratch('joined_' + name)} AS SELECT * FROM rules.vdef_{name}")
+        left_out = [c for c in _columns(con, f"rules.vdef_{name}") if c in deferred]
+        columns = f"* EXCLUDE ({', '.join(left_out)})" if left_out else "*"
+        con.execute(f"CREATE OR REPLACE TABLE {scratch('joined_' + name)} AS SELECT {columns} FROM rules.vdef_{name}")
     person_cols = [c for c in _columns(con, scratch("joined_person")) if c != "id_number"]
     benefit = [c for c in _columns(con, "rules.benefit_facts") if c != "id_number"]
     clash = set(benefit) & (set(person_cols) | set(PERSON_STATUS_COLUMNS))
@@ -603,6 +641,7 @@ def _create_views(con) -> None:
             con.execute(f"DROP TABLE rules.{name}")
     _status_views(con, {name: scratch(f"joined_{name}") for name in ("person", "household", "benefit")},
                   scratch("person_status"), scratch("household_status"), clash)
+    return deferred
 
 
 def _define_facts_views(con) -> None:
@@ -756,9 +795,10 @@ def _facts_read(con, rule: Rule) -> list[str]:
     return [c for c in _columns(con, base_relation_sql(rule)) if c in named]
 
 
-def _execute_rule(con, rule: Rule) -> int:
+def _execute_rule(con, rule: Rule, deferred: frozenset[str] | None = None) -> int:
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {rule.table} AS\n{compile_rule(rule, _facts_read(con, rule))}")
+        con.execute(f"CREATE OR REPLACE TABLE {rule.table} AS\n"
+                    f"{compile_rule(rule, _facts_read(con, rule), deferred)}")
     except duckdb.Error as exc:
         raise RuleError(f"{rule.path.name}: the rule does not compile against the facts: {exc}") from None
     return con.execute(f"SELECT count(*) FROM {rule.table}").fetchall()[0][0]
@@ -834,10 +874,11 @@ def _run_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], parameters_fil
     con.execute(f"CREATE OR REPLACE TABLE rules.param AS {param_table_sql(parameters_file)}")
     built: set[str] = set()
     _build_status(con, rules, built)
-    _create_views(con)
+    deferred = _create_views(con, rules)
     for stage in sorted({r.stage for r in rules}):
         stage_rules = [r for r in rules if r.stage == stage]
-        for rule, n in zip(stage_rules, _side_by_side(con, [partial(_execute_rule, rule=r) for r in stage_rules])):
+        jobs = [partial(_execute_rule, rule=r, deferred=deferred) for r in stage_rules]
+        for rule, n in zip(stage_rules, _side_by_side(con, jobs)):
             counts[rule.table] = n
             built.add(rule.code)
         _build_status(con, rules, built)
@@ -849,12 +890,12 @@ def _run_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], parameters_fil
                 continue
             table = f"rules.discover_{rule.code.lower()}"
             discover.append((table, partial(_create_counted, table=table, sql=discover_sql(rule, rules))))
-            outputs.append(table)
+            outputs.append((table, rule))
         else:
-            outputs.append(rule.table)
+            outputs.append((rule.table, rule))
     for (table, _), n in zip(discover, _side_by_side(con, [job for _, job in discover])):
         counts[table] = n
-    union = "\nUNION ALL BY NAME\n".join(f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM {t}" for t in outputs)
+    union = "\nUNION ALL BY NAME\n".join(_gather_evidence(con, outputs, deferred))
     if not union:
         union = ("SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS rule_code, NULL::VARCHAR AS policy_code, "
                  "NULL::VARCHAR AS target, NULL::VARCHAR AS id_number, NULL::VARCHAR AS household_no, "
@@ -870,6 +911,35 @@ def _run_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], parameters_fil
         con.execute(f"CREATE OR REPLACE TABLE rules.{name} AS SELECT * FROM {scratch(name)}")
     _publish_views(con)
     return counts
+
+
+def _gather_evidence(con, outputs: list[tuple[str, Rule]], deferred: frozenset[str]) -> list[str]:
+    """The output tables' SELECTs for rules.rule_output, each row's evidence completed: the
+    deferred evidence columns are gathered once, for the people and households found only."""
+    by_key = {"id_number": [(t, r) for t, r in outputs if r.over in ("person", "benefit")],
+              "household_no": [(t, r) for t, r in outputs if r.over == "household"]}
+    source = {"id_number": "rules.vdef_person", "household_no": "rules.vdef_household"}
+    gathered: dict[str, list[str]] = {}
+    for key, tables in by_key.items():
+        wanted = sorted({f"ev_{n}" for _, r in tables for n in r.evidence} & deferred)
+        gathered[key] = wanted
+        if not tables or not wanted:
+            continue
+        keys = " UNION ".join(f"SELECT {key} FROM {t}" for t, _ in tables)
+        con.execute(f"""CREATE OR REPLACE TABLE {scratch('evidence_' + key)} AS
+            SELECT {key}, {', '.join(wanted)} FROM {source[key]} WHERE {key} IN ({keys})""")
+    selects = []
+    for table, rule in outputs:
+        key = "household_no" if rule.over == "household" else "id_number"
+        inline = _inline_evidence(rule, deferred)
+        lists = (["coalesce(t.evidence_rows, [])"] if inline else []) + \
+            [f"coalesce(ev.ev_{n}, [])" for n in rule.evidence if f"ev_{n}" in deferred]
+        columns = ", ".join(f"t.{c}" if c != "evidence" else f"{evidence_sql(rule, lists)} AS evidence"
+                            for c in OUTPUT_COLUMNS)
+        join = f"LEFT JOIN {scratch('evidence_' + key)} AS ev ON ev.{key} = t.{key}" \
+            if any(f"ev_{n}" in deferred for n in rule.evidence) else ""
+        selects.append(f"SELECT {columns} FROM {table} AS t {join}")
+    return selects
 
 
 # --- explain -----------------------------------------------------------------------
