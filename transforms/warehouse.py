@@ -9,6 +9,7 @@ so adding a model never means editing a list.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -37,14 +38,17 @@ def _strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
+def _reads(model: Model, names: set[str]) -> set[str]:
+    """The models of the same layer (among `names`) that a model's SQL names."""
+    text = _strip_comments(model.select_sql())
+    mentioned = set(re.findall(rf"\b{model.layer}\.([a-z_][a-z0-9_]*)\b", text, flags=re.IGNORECASE))
+    return {m.lower() for m in mentioned if m.lower() in names and m.lower() != model.name}
+
+
 def models_in_order(layer: str, sql_dir: Path = SQL_DIR) -> list[Model]:
     """The models of one layer, each after the models of the same layer it reads."""
     models = {p.stem: Model(layer, p.stem, p) for p in sorted((sql_dir / layer).glob("*.sql"))}
-    graph: dict[str, set[str]] = {}
-    for name, model in models.items():
-        text = _strip_comments(model.select_sql())
-        mentioned = set(re.findall(rf"\b{layer}\.([a-z_][a-z0-9_]*)\b", text, flags=re.IGNORECASE))
-        graph[name] = {m.lower() for m in mentioned if m.lower() in models and m.lower() != name}
+    graph = {name: _reads(model, set(models)) for name, model in models.items()}
     try:
         order = list(TopologicalSorter(graph).static_order())
     except CycleError as exc:  # a model reading itself through others is a design error
@@ -69,16 +73,79 @@ def run_layer(con: duckdb.DuckDBPyConnection, layer: str, sql_dir: Path = SQL_DI
     return build_models(con, models_in_order(layer, sql_dir), sql_dir)
 
 
-def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: Path = SQL_DIR) -> dict[str, int]:
-    """Build the given models in order, naming the file of one that fails; row counts by table."""
-    counts: dict[str, int] = {}
-    for model in models:
+# Connections the models of a layer are built on at once (see build_models); 1 builds them one by one.
+MODEL_CONNECTIONS = 2
+
+
+def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: Path = SQL_DIR,
+                 connections: int | None = None) -> dict[str, int]:
+    """Build the given models (in dependency order), naming the file of one that fails; row counts.
+
+    Models that do not read each other are built side by side on `connections`
+    connections to the same database (MODEL_CONNECTIONS): most models keep two
+    cores busy only part of their time (a window, a PIVOT, the table written at
+    the end), so two at once fill the gaps. A model starts only when the models
+    of its layer it reads are built; the first failure, in the models' order, is raised."""
+    connections = MODEL_CONNECTIONS if connections is None else connections
+    names = {m.table for m in models}
+    reads = {m.table: {f"{m.layer}.{r}" for r in _reads(m, {n.split(".", 1)[1] for n in names
+                                                          if n.startswith(m.layer + ".")})} & names
+             for m in models}
+
+    def build(cursor, model: Model) -> int:
         try:
-            con.execute(build_sql(model))
+            cursor.execute(build_sql(model))
         except duckdb.Error as exc:
             raise RuntimeError(f"model {model.path.relative_to(sql_dir.parent)} failed: {exc}") from exc
-        counts[model.table] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
-    return counts
+        return cursor.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
+
+    if connections < 2 or len(models) < 2:
+        return {m.table: build(con, m) for m in models}
+    counts: dict[str, int] = {}
+    errors: dict[int, BaseException] = {}
+    todo = list(enumerate(models))
+    running: set[str] = set()
+    ready = threading.Condition()
+
+    def worker(cursor) -> None:
+        while True:
+            with ready:
+                while True:
+                    if errors or not todo:
+                        return
+                    pick = next(((i, m) for i, m in todo if not (reads[m.table] - set(counts))), None)
+                    if pick is not None:
+                        todo.remove(pick)
+                        running.add(pick[1].table)
+                        break
+                    ready.wait()
+            i, model = pick
+            try:
+                n = build(cursor, model)
+                with ready:
+                    counts[model.table] = n
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, in the models' order
+                with ready:
+                    errors[i] = exc
+            finally:
+                with ready:
+                    running.discard(model.table)
+                    ready.notify_all()
+
+    cursors = [con.cursor() for _ in range(min(connections, len(models)))]
+    try:
+        threads = [threading.Thread(target=worker, args=(c,), name=f"datapool-models-{n}")
+                   for n, c in enumerate(cursors)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    if errors:
+        raise errors[min(errors)]
+    return {m.table: counts[m.table] for m in models}
 
 
 def run_layers(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...] = LAYERS,
