@@ -32,9 +32,12 @@ from tests.flows.conftest import NIGHT1, NIGHT2, on_server
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Columns that hold the clock, not the night: when a run started and ended, stage timings.
+# Columns that hold the clock or the way a run went, not the night: when a run started and
+# ended, stage timings, and whether a staging table was copied from the published warehouse
+# (a rerun of a published night copies every one: its inputs are the night's own).
 CLOCK_COLUMNS = {("meta", "run"): {"started_at", "finished_at", "stages"},
-                 ("main", "run"): {"started_at", "finished_at"}}
+                 ("main", "run"): {"started_at", "finished_at"},
+                 ("meta", "staging_input"): {"copied"}}
 
 
 def fingerprint(db: Path) -> dict[str, tuple[int, str]]:

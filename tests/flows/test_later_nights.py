@@ -102,3 +102,40 @@ def test_a_failing_report_does_not_fail_a_published_night(first_night, tmp_path,
     assert result["report"] is None and result["run"]["status"] == "published"
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM meta.run WHERE run_date = ?", [NIGHT2]).fetchone()[0] == 1
+
+
+def test_unchanged_sources_are_copied_and_equal_a_parse_from_the_lake(second_night):
+    """Night 2 copies the staging tables of sources that delivered nothing new from night 1's
+    warehouse; every staging table it publishes equals the table parsed afresh from the lake
+    files in force, with tonight's links applied."""
+    from sources.contracts import load_contracts
+    from transforms.identity import apply_links
+    from transforms.values import install_staging_macros
+    from transforms.warehouse import models_in_order
+
+    with duckdb.connect(str(second_night / "warehouse.duckdb"), read_only=True) as con:
+        copied = {t for t, c in con.execute("SELECT table_name, copied FROM meta.staging_input").fetchall() if c}
+        delivered = {r[0] for r in con.execute(
+            "SELECT DISTINCT source_code FROM meta.delivery WHERE run_date = ? AND accepted", [NIGHT2]).fetchall()}
+    assert delivered and copied, "night 2 has new deliveries and unchanged sources"
+    assert copied == {f"staging.stg_{c}" for c in load_contracts()} - {f"staging.stg_{c}" for c in delivered}
+
+    fresh = duckdb.connect()
+    try:
+        fresh.execute(f"ATTACH '{second_night / 'warehouse.duckdb'}' AS w (READ_ONLY)")
+        install_staging_macros(fresh)
+        for schema in ("lake", "staging", "core"):
+            fresh.execute(f"CREATE SCHEMA {schema}")
+        for (view,) in fresh.execute("SELECT view_name FROM duckdb_views() WHERE database_name = 'w' "
+                                     "AND schema_name = 'lake'").fetchall():
+            fresh.execute(f"CREATE VIEW lake.{view} AS SELECT * FROM w.lake.{view}")
+        for model in models_in_order("staging"):
+            fresh.execute(f"CREATE TABLE {model.table} AS {model.select_sql()}")
+        fresh.execute("CREATE TABLE core.person_link AS SELECT * FROM w.core.person_link")
+        apply_links(fresh)
+        for model in models_in_order("staging"):
+            for a, b in ((model.table, f"w.{model.table}"), (f"w.{model.table}", model.table)):
+                extra = fresh.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchall()[0][0]
+                assert extra == 0, f"{model.table}: {extra} rows of {a} not in {b}"
+    finally:
+        fresh.close()
