@@ -30,6 +30,12 @@ batch definition are built once per process (one night), and a delivery
 longer than `SAMPLE_ROWS` is validated on its first `SAMPLE_ROWS` rows, which
 a `sampled: first N of M rows` row says. A GX exception never stops the night:
 it is recorded as one `gx_error` row (success false) and the night goes on.
+
+On a large county GX runs beside ingestion (`Validations`): each delivery's
+sample, its suite's columns only, goes as Arrow IPC to one worker process,
+which imports GX and validates while this process reads, checks and writes
+the next files; the results are stored when the inbox is done. GX is pandas
+and Python (it holds the GIL), so a thread would not overlap it.
 """
 from __future__ import annotations
 
