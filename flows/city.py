@@ -109,10 +109,10 @@ def one_prefect_api(remote: bool):
 
     With PREFECT_API_URL set (a `prefect server start` every worker reaches)
     nothing is needed. Without it Prefect would start a temporary server in
-    each process; for a LocalCluster one is started here and its address
-    given to the workers with the flow's settings. A remote cluster needs a
-    real server."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    each process; for a LocalCluster one is started here (flows/prefect_server.py)
+    and its address given to the workers with the flow's settings. A remote
+    cluster needs a real server."""
+    from prefect.settings import PREFECT_API_URL
 
     if PREFECT_API_URL.value():
         yield
@@ -120,11 +120,9 @@ def one_prefect_api(remote: bool):
     if remote:
         raise ValueError("a Dask cluster's workers report to one Prefect server: start one "
                          "(`prefect server start`) and set PREFECT_API_URL here and on every worker")
-    from prefect.server.api.server import SubprocessASGIServer
+    from flows.prefect_server import temporary_prefect_server
 
-    server = SubprocessASGIServer()
-    server.start()
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+    with temporary_prefect_server():
         yield
 
 

@@ -24,6 +24,7 @@ import typer
 from rich.console import Console
 
 from flows.errors import NightFailed, UserError
+from flows.prefect_server import ServerDidNotStart, temporary_prefect_server
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="datapool: the county's social-assistance data pool.")
@@ -95,82 +96,85 @@ def _settings(home: Path):
         raise UserError(str(exc)) from None
 
 
+def _check_night_settings(home: Path) -> None:
+    """The home's settings and the fault hook, checked before a night starts anything."""
+    _settings(home)
+    if os.environ.get("DATAPOOL_FAULT"):  # the test hook (flows/nightly.py imports Prefect: only then)
+        from flows.nightly import check_fault_setting
+
+        try:
+            check_fault_setting()
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+
+
+# What a night imports as it goes (its stages, and Prefect's engine, import lazily), imported up
+# front instead while the Prefect server boots on the other core.
+NIGHT_MODULES = ("flows.nightly", "prefect.flow_engine", "prefect.task_engine", "prefect.artifacts",
+                 "prefect.runtime", "prefect.utilities.visualization", "fastapi.encoders",
+                 "anyio._backends._asyncio", "pyarrow.pandas_compat", "sources.inbox", "transforms.reference",
+                 "transforms.pseudonym", "transforms.identity", "transforms.labels", "transforms.linkage",
+                 "transforms.rules", "transforms.values", "transforms.warehouse", "transforms.feedback",
+                 "transforms.worklist", "transforms.exports", "transforms.analytics", "transforms.report",
+                 "transforms.housekeeping", "holidays.countries.china")
+
+
+def _delivery_sizes(home: Path) -> list[int]:
+    """Sizes of the files in the inbox that may be deliveries (sources/inbox.py `_list_inbox`)."""
+    try:
+        return [p.stat().st_size for p in (home / "inbox").iterdir()
+                if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith((".part", ".done"))]
+    except OSError:
+        return []
+
+
+def _prepare_night(home: Path) -> None:
+    """Checks and imports of a night, run while its Prefect server boots.
+
+    great_expectations (seconds to import) only where the night would import
+    it in this process: when the inbox holds deliveries, none large enough to
+    send validation to a worker process (transforms/expectations.py). Only a
+    head start: a module that fails to import here fails where the night
+    imports it, as it would have; GX failing is the night's `gx_error` rows."""
+    import importlib
+
+    _check_night_settings(home)
+    for name in NIGHT_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001
+            pass
+    sizes = _delivery_sizes(home)
+    if sizes:
+        try:
+            from transforms.expectations import PROCESS_FROM_BYTES, prepare_expectations
+
+            if max(sizes) < PROCESS_FROM_BYTES:
+                prepare_expectations()
+        except Exception:  # noqa: BLE001
+            pass
+
+
 def run_night(home: Path, run_date: date) -> dict:
     """One night under the home's lock (taken before Prefect starts, so a refusal is one line)."""
     from flows.lock import RunLock
-    from flows.nightly import check_fault_setting, nightly_flow
 
     _check_home(home)
-    _settings(home)
-    try:
-        check_fault_setting()
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    with RunLock(home), temporary_prefect_server(home):
+    with RunLock(home), _night_server(home):
+        from flows.nightly import nightly_flow
+
         return nightly_flow(str(home.resolve()), run_date)
 
 
-SERVER_RECORD = Path("tmp") / "prefect-server.pid"
-
-
 @contextmanager
-def temporary_prefect_server(home: Path):
-    """Prefect's temporary server, for a run with no PREFECT_API_URL, recorded in the home.
-
-    Prefect starts it as a child process and stops it at exit; a run killed
-    outright (SIGKILL, the OOM killer) never exits, and its server would live
-    on, orphaned, holding memory and a port, one more per crash. So its PID is
-    written to HOME/tmp/prefect-server.pid with ours, and the next run on the
-    home stops a server whose run is gone.
-    """
-    from flows.lock import start_ticks
-    from prefect.settings import get_current_settings
-
-    reap_temporary_server(home)
-    settings = get_current_settings()
-    if settings.api.url or not settings.server.ephemeral.enabled:
-        yield
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()   # the instance Prefect's client would start itself
-    server.start()
-    record = home / SERVER_RECORD
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(f"{server.server_process.pid} {os.getpid()} {start_ticks(os.getpid()) or 0}\n")
+def _night_server(home: Path):
+    """The night's temporary Prefect server (flows/prefect_server.py), started before Prefect is
+    imported; a server that never answers is one line."""
     try:
-        yield
-    finally:
-        record.unlink(missing_ok=True)
-
-
-def reap_temporary_server(home: Path) -> bool:
-    """Stop the temporary Prefect server of a run on this home that was killed; True if one was."""
-    import signal
-
-    from flows.lock import process_alive
-
-    record = home / SERVER_RECORD
-    try:
-        server_pid, run_pid, run_ticks = (int(v) for v in record.read_text().split()[:3])
-    except (OSError, ValueError):
-        return False
-    if run_pid == os.getpid() or process_alive(run_pid, run_ticks or None):
-        return False  # this process's own server (a backfill's next night), or its run is alive
-    record.unlink(missing_ok=True)
-    try:
-        cmdline = Path(f"/proc/{server_pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return False
-    if b"prefect.server.api.server" not in cmdline:
-        return False  # the PID now belongs to another process
-    os.kill(server_pid, signal.SIGTERM)
-    for _ in range(50):
-        if not process_alive(server_pid):
-            return True
-        time.sleep(0.1)
-    os.kill(server_pid, signal.SIGKILL)
-    return True
+        with temporary_prefect_server(home, while_it_starts=lambda: _prepare_night(home)):
+            yield
+    except ServerDidNotStart as exc:
+        raise NightFailed(str(exc)) from None
 
 
 def _print_outputs(home: Path, run_date: date, result: dict) -> None:
@@ -209,7 +213,8 @@ def nightly(home: Path = typer.Option(DEFAULT_HOME, help="home folder"),
     else:
         nights = [parse_date(run_date)]
     _check_home(home)
-    with RunLock(home):  # a backfill holds the home from its first night to its last
+    # a backfill holds the home, and one Prefect server, from its first night to its last
+    with RunLock(home), _night_server(home):
         for i, d in enumerate(nights):
             if len(nights) > 1:
                 out.print(f"backfill night {i + 1} of {len(nights)}: {d.isoformat()}")

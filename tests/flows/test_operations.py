@@ -173,18 +173,20 @@ def test_lock_of_a_pid_now_worn_by_another_process_is_taken_over(tmp_path):
 
 
 def test_temporary_prefect_server_of_a_killed_night_is_stopped_by_the_next(fault_county, tmp_path):
-    """`datapool nightly` without a Prefect server starts Prefect's temporary one; killed, it would
-    leave that server running for ever. The next run on the home stops it."""
-    from flows.cli import SERVER_RECORD, reap_temporary_server
+    """`datapool nightly` without a Prefect server starts a temporary one (flows/prefect_server.py);
+    killed, it would leave that server running for ever. The next run on the home stops it."""
     from flows.lock import process_alive
+    from flows.prefect_server import SERVER_RECORD, reap_temporary_server
 
     home = shutil.copytree(fault_county, tmp_path / "home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect"), DATAPOOL_FAULT="prepare")
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), DATAPOOL_FAULT="prepare", PREFECT_LOGGING_LEVEL="INFO")
     with open(tmp_path / "output.txt", "w") as output:   # not a pipe: the orphan would hold it open
         killed = subprocess.run([sys.executable, "-m", "flows.cli", "nightly", "--home", str(home), "--date",
                                  NIGHT1.isoformat()], cwd=REPO, env=env, stdout=output, stderr=output, timeout=300)
-    assert killed.returncode == -signal.SIGKILL, (tmp_path / "output.txt").read_text()[-2000:]
+    output = (tmp_path / "output.txt").read_text()
+    assert killed.returncode == -signal.SIGKILL, output[-2000:]
+    assert "Starting temporary server" not in output, output[-2000:]   # Prefect's client used ours
     server_pid, run_pid = (int(v) for v in (home / SERVER_RECORD).read_text().split()[:2])
     try:
         assert process_alive(server_pid) and not process_alive(run_pid)   # orphaned
