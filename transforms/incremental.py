@@ -1,8 +1,8 @@
 """Staging tables a night takes from the published warehouse instead of parsing them again.
 
 A staging table is a function of its model (sql/staging/<table>.sql), the
-value macros it calls and the lake files in force for its source. Each night
-records a fingerprint of those three per table in `meta.staging_input`; the
+value macros it calls and the lake files in force for its source (and of the
+DuckDB that parses them). Each night records a fingerprint of those per table in `meta.staging_input`; the
 next night builds its warehouse afresh as always, but a staging table whose
 fingerprint has not moved is copied from the published warehouse rather than
 parsed again from the lake. Departments deliver weekly or monthly, so on most
@@ -47,7 +47,7 @@ def fingerprints(con: duckdb.DuckDBPyConnection, home: Home, models: list[Model]
         source = model.name.removeprefix("stg_")
         # the home's own path out: a home copied elsewhere reads the same files
         lake = (views.get(source) or "").replace(str(home.root), "<HOME>")
-        text = "\0".join((model.select_sql(), macros, lake))
+        text = "\0".join((model.select_sql(), macros, lake, duckdb.__version__))
         out[model.table] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return out
 
