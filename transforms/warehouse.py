@@ -85,7 +85,10 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
     connections to the same database (MODEL_CONNECTIONS): most models keep two
     cores busy only part of their time (a window, a PIVOT, the table written at
     the end), so two at once fill the gaps. A model starts only when the models
-    of its layer it reads are built; the first failure, in the models' order, is raised."""
+    of its layer it reads are built; the first failure, in the models' order, is raised.
+    A model that runs out of memory beside another (each would fit alone: DuckDB's
+    limit is the whole database's) is built again alone afterwards, with the
+    models waiting for it; only a failure alone is the night's."""
     connections = MODEL_CONNECTIONS if connections is None else connections
     names = {m.table for m in models}
     reads = {m.table: {f"{m.layer}.{r}" for r in _reads(m, {n.split(".", 1)[1] for n in names
@@ -103,6 +106,7 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
         return {m.table: build(con, m) for m in models}
     counts: dict[str, int] = {}
     errors: dict[int, BaseException] = {}
+    alone: set[str] = set()   # out of memory beside another model: built alone afterwards
     todo = list(enumerate(models))
     running: set[str] = set()
     ready = threading.Condition()
@@ -118,6 +122,8 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
                         todo.remove(pick)
                         running.add(pick[1].table)
                         break
+                    if not running:   # the rest waits for a model to be built alone
+                        return
                     ready.wait()
             i, model = pick
             try:
@@ -126,7 +132,10 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
                     counts[model.table] = n
             except BaseException as exc:  # noqa: BLE001 - re-raised below, in the models' order
                 with ready:
-                    errors[i] = exc
+                    if isinstance(exc.__cause__, duckdb.OutOfMemoryException):
+                        alone.add(model.table)
+                    else:
+                        errors[i] = exc
             finally:
                 with ready:
                     running.discard(model.table)
@@ -145,6 +154,9 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
             cursor.close()
     if errors:
         raise errors[min(errors)]
+    for model in models:   # what ran out of memory beside another, and what waits for it, one by one
+        if model.table not in counts:
+            counts[model.table] = build(con, model)
     return {m.table: counts[m.table] for m in models}
 
 
