@@ -42,7 +42,7 @@ import duckdb
 import yaml
 
 from transforms.parameters import load_parameter_file, parameters_in_force
-from transforms.warehouse import SQL_DIR, build_models, build_sql, models_in_order
+from transforms.warehouse import SQL_DIR, build_models, build_sql, models_in_order, on_cursors
 
 REPO = Path(__file__).resolve().parents[1]
 RULES_DIR = REPO / "policies" / "rules"
@@ -816,37 +816,31 @@ def _side_by_side(con: duckdb.DuckDBPyConnection, jobs: list) -> list:
     of its time: side by side, a stage of forty rules takes about half as long."""
     if RULE_CONNECTIONS < 2 or len(jobs) < 2:
         return [job(con) for job in jobs]
-    cursors = [con.cursor() for _ in range(min(RULE_CONNECTIONS, len(jobs)))]
-    try:
-        for cursor in cursors:
+    todo = list(enumerate(jobs))
+    results: dict[int, Any] = {}
+    errors: dict[int, BaseException] = {}
+    lock = threading.Lock()
+
+    def worker(cursor) -> None:
+        try:
             for macro in MACROS:  # temporary macros belong to one connection
                 cursor.execute(macro)
-        todo = list(enumerate(jobs))
-        results: dict[int, Any] = {}
-        errors: dict[int, BaseException] = {}
-        lock = threading.Lock()
-
-        def worker(cursor) -> None:
-            while True:
+        except BaseException as exc:  # noqa: BLE001 - raised below, before any job's
+            with lock:
+                errors[-1] = exc
+            return
+        while True:
+            with lock:
+                if not todo or errors:
+                    return
+                i, job = todo.pop(0)
+            try:
+                results[i] = job(cursor)
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, in job order
                 with lock:
-                    if not todo or errors:
-                        return
-                    i, job = todo.pop(0)
-                try:
-                    results[i] = job(cursor)
-                except BaseException as exc:  # noqa: BLE001 - re-raised below, in job order
-                    with lock:
-                        errors[i] = exc
+                    errors[i] = exc
 
-        threads = [threading.Thread(target=worker, args=(c,), name=f"datapool-rules-{n}")
-                   for n, c in enumerate(cursors)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        for cursor in cursors:
-            cursor.close()
+    on_cursors(con, min(RULE_CONNECTIONS, len(jobs)), worker, "datapool-rules")
     if errors:
         raise errors[min(errors)]
     return [results[i] for i in range(len(jobs))]

@@ -141,10 +141,21 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
                     running.discard(model.table)
                     ready.notify_all()
 
-    cursors = [con.cursor() for _ in range(min(connections, len(models)))]
+    on_cursors(con, min(connections, len(models)), worker, "datapool-models")
+    if errors:
+        raise errors[min(errors)]
+    for model in models:   # what ran out of memory beside another, and what waits for it, one by one
+        if model.table not in counts:
+            counts[model.table] = build(con, model)
+    return {m.table: counts[m.table] for m in models}
+
+
+def on_cursors(con: duckdb.DuckDBPyConnection, n: int, worker, name: str) -> None:
+    """`worker(cursor)` on a thread for each of `n` new cursors of `con`; waits for them all and
+    closes the cursors (the workers keep their own results and errors)."""
+    cursors = [con.cursor() for _ in range(n)]
     try:
-        threads = [threading.Thread(target=worker, args=(c,), name=f"datapool-models-{n}")
-                   for n, c in enumerate(cursors)]
+        threads = [threading.Thread(target=worker, args=(c,), name=f"{name}-{i}") for i, c in enumerate(cursors)]
         for t in threads:
             t.start()
         for t in threads:
@@ -152,12 +163,6 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
     finally:
         for cursor in cursors:
             cursor.close()
-    if errors:
-        raise errors[min(errors)]
-    for model in models:   # what ran out of memory beside another, and what waits for it, one by one
-        if model.table not in counts:
-            counts[model.table] = build(con, model)
-    return {m.table: counts[m.table] for m in models}
 
 
 def run_layers(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...] = LAYERS,
