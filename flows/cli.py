@@ -131,9 +131,10 @@ def _delivery_sizes(home: Path) -> list[int]:
 def _prepare_night(home: Path) -> None:
     """Checks and imports of a night, run while its Prefect server boots.
 
-    great_expectations (seconds to import) only where the night would import
-    it in this process: when the inbox holds deliveries, none large enough to
-    send validation to a worker process (transforms/expectations.py). Only a
+    great_expectations (seconds to import) where the night would import it:
+    in this process when the inbox holds deliveries, none large enough to send
+    validation to a worker process (transforms/expectations.py); else in that
+    worker, started now. Only a
     head start: a module that fails to import here fails where the night
     imports it, as it would have; GX failing is the night's `gx_error` rows."""
     import importlib
@@ -147,10 +148,12 @@ def _prepare_night(home: Path) -> None:
     sizes = _delivery_sizes(home)
     if sizes:
         try:
-            from transforms.expectations import PROCESS_FROM_BYTES, prepare_expectations
+            from transforms.expectations import PROCESS_FROM_BYTES, Validations, prepare_expectations
 
             if max(sizes) < PROCESS_FROM_BYTES:
                 prepare_expectations()
+            else:  # the worker the inbox will send validation to, importing GX meanwhile
+                Validations().warm_up()
         except Exception:  # noqa: BLE001
             pass
 
