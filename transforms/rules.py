@@ -622,8 +622,7 @@ def _create_views(con, rules: list[Rule]) -> frozenset[str]:
         columns = f"* EXCLUDE ({', '.join(left_out)})" if left_out else "*"
         con.execute(f"CREATE OR REPLACE TABLE {scratch('joined_' + name)} AS SELECT {columns} FROM rules.vdef_{name}")
     person_cols = [c for c in _columns(con, scratch("joined_person")) if c != "id_number"]
-    benefit = [c for c in _columns(con, "rules.benefit_facts") if c != "id_number"]
-    clash = set(benefit) & (set(person_cols) | set(PERSON_STATUS_COLUMNS))
+    clash = _benefit_clash(con, scratch("joined_person"))
 
     def benefit_sql(person_relation: str) -> str:
         return f"""SELECT b.*, {', '.join(f'p.{c}' for c in person_cols if c not in clash)}
@@ -685,10 +684,14 @@ def _publish_views(con) -> None:
     """The run's end: the views read the warehouse's own tables (the facts, and the final status
     written there), for `explain`, tests and anyone reading them after the scratch is gone."""
     _define_facts_views(con)
-    benefit = {c for c in _columns(con, "rules.benefit_facts") if c != "id_number"}
-    person = set(_columns(con, "rules.vdef_person")) | set(PERSON_STATUS_COLUMNS)
     _status_views(con, {name: f"rules.vdef_{name}" for name in ("person", "household", "benefit")},
-                  "rules.person_status", "rules.household_status", benefit & person)
+                  "rules.person_status", "rules.household_status", _benefit_clash(con, "rules.vdef_person"))
+
+
+def _benefit_clash(con, person_relation: str) -> set[str]:
+    """Columns of the benefit facts that the person facts or the status also have (the benefit's own win)."""
+    benefit = {c for c in _columns(con, "rules.benefit_facts") if c != "id_number"}
+    return benefit & (set(_columns(con, person_relation)) | set(PERSON_STATUS_COLUMNS))
 
 
 def _build_status(con, rules: list[Rule], built: set[str]) -> None:

@@ -106,7 +106,6 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
         return {m.table: build(con, m) for m in models}
     counts: dict[str, int] = {}
     errors: dict[int, BaseException] = {}
-    alone: set[str] = set()   # out of memory beside another model: built alone afterwards
     todo = list(enumerate(models))
     running: set[str] = set()
     ready = threading.Condition()
@@ -131,10 +130,9 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
                 with ready:
                     counts[model.table] = n
             except BaseException as exc:  # noqa: BLE001 - re-raised below, in the models' order
-                with ready:
-                    if isinstance(exc.__cause__, duckdb.OutOfMemoryException):
-                        alone.add(model.table)
-                    else:
+                # out of memory beside another model: left unbuilt, built alone below
+                if not isinstance(exc.__cause__, duckdb.OutOfMemoryException):
+                    with ready:
                         errors[i] = exc
             finally:
                 with ready:
