@@ -21,6 +21,7 @@ warehouse from before fingerprints) builds the table from the lake.
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import duckdb
 
@@ -52,33 +53,68 @@ def fingerprints(con: duckdb.DuckDBPyConnection, home: Home, models: list[Model]
     return out
 
 
-def take_unchanged(con: duckdb.DuckDBPyConnection, home: Home, models: list[Model],
-                   tonight: dict[str, str]) -> list[Model]:
-    """Copy each staging table whose inputs are last night's from the published warehouse;
-    returns the models still to build."""
+def unchanged(con: duckdb.DuckDBPyConnection, home: Home, models: list[Model],
+              tonight: dict[str, str]) -> list[Model]:
+    """The models whose table the published warehouse holds with tonight's fingerprint."""
     con.execute(INPUT_DDL)
     recorded = dict(con.execute("SELECT table_name, fingerprint FROM meta.staging_input").fetchall())
     same = [m for m in models if recorded.get(m.table) == tonight[m.table]]
     if not same or not home.warehouse.exists():
-        return models
-    copied: set[str] = set()
+        return []
     con.execute(f"ATTACH '{home.warehouse}' AS {PUBLISHED} (READ_ONLY)")
     try:
         published = {r[0] for r in con.execute(
             f"SELECT table_name FROM duckdb_tables() WHERE database_name = '{PUBLISHED}' "
             "AND schema_name = 'staging'").fetchall()}
-        con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-        for model in same:
-            if model.name not in published:
-                continue
-            columns = {r[0] for r in con.execute(f"DESCRIBE {PUBLISHED}.{model.table}").fetchall()}
-            unlinked = "* REPLACE (CASE WHEN id_link_method IS NULL THEN id_number END AS id_number, " \
-                       "NULL::VARCHAR AS id_link_method)" if {"id_number", "id_link_method"} <= columns else "*"
-            con.execute(f"CREATE OR REPLACE TABLE {model.table} AS SELECT {unlinked} FROM {PUBLISHED}.{model.table}")
-            copied.add(model.table)
     finally:
         con.execute(f"DETACH {PUBLISHED}")
-    return [m for m in models if m.table not in copied]
+    return [m for m in same if m.name in published]
+
+
+def copy_published(con: duckdb.DuckDBPyConnection, home: Home, models: list[Model], cursors: int = 2) -> None:
+    """Copy the models' tables from the published warehouse, last night's linked IDs taken out,
+    on `cursors` cursors at once (a copy is mostly one core's decompressing and compressing)."""
+    if not models:
+        return
+    from transforms.warehouse import on_cursors
+
+    con.execute(f"ATTACH '{home.warehouse}' AS {PUBLISHED} (READ_ONLY)")
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    queue = list(models)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def copier(cursor) -> None:
+        while True:
+            with lock:
+                if errors or not queue:
+                    return
+                model = queue.pop(0)
+            try:
+                columns = {r[0] for r in cursor.execute(f"DESCRIBE {PUBLISHED}.{model.table}").fetchall()}
+                unlinked = "* REPLACE (CASE WHEN id_link_method IS NULL THEN id_number END AS id_number, " \
+                           "NULL::VARCHAR AS id_link_method)" if {"id_number", "id_link_method"} <= columns else "*"
+                cursor.execute(f"CREATE OR REPLACE TABLE {model.table} AS "
+                               f"SELECT {unlinked} FROM {PUBLISHED}.{model.table}")
+            except BaseException as exc:  # noqa: BLE001 - raised below
+                with lock:
+                    errors.append(exc)
+
+    try:
+        on_cursors(con, min(cursors, len(models)), copier, "datapool-copy")
+    finally:
+        con.execute(f"DETACH {PUBLISHED}")
+    if errors:
+        raise errors[0]
+
+
+def take_unchanged(con: duckdb.DuckDBPyConnection, home: Home, models: list[Model],
+                   tonight: dict[str, str]) -> list[Model]:
+    """Copy each staging table whose inputs are last night's from the published warehouse;
+    returns the models still to build."""
+    same = unchanged(con, home, models, tonight)
+    copy_published(con, home, same)
+    return [m for m in models if m not in same]
 
 
 def record(con: duckdb.DuckDBPyConnection, tonight: dict[str, str], run_date, copied: set[str]) -> None:
@@ -90,17 +126,38 @@ def record(con: duckdb.DuckDBPyConnection, tonight: dict[str, str], run_date, co
 
 
 def build_staging(con: duckdb.DuckDBPyConnection, home: Home, run_date) -> tuple[dict[str, int], int]:
-    """The staging layer: unchanged tables copied, the rest built from the lake; (row counts by
-    table, tables copied)."""
+    """The staging layer: unchanged tables copied while the rest are built from the lake; (row
+    counts by table, tables copied)."""
     from transforms.warehouse import build_models, models_in_order
 
     models = models_in_order("staging")
     tonight = fingerprints(con, home, models)
-    todo = take_unchanged(con, home, models, tonight)
+    same = unchanged(con, home, models, tonight)
+    todo = [m for m in models if m not in same]
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-    counts = build_models(con, todo)
+    # the copies on one cursor beside the models built from the lake (both if nothing is to build)
+    # (a connection is not shared between threads: the copies get a cursor of their own)
+    copy_error: list[BaseException] = []
+    copy_con = con.cursor()
+
+    def copy() -> None:
+        try:
+            copy_published(copy_con, home, same, cursors=1 if todo else 2)
+        except BaseException as exc:  # noqa: BLE001 - raised below, after the builds
+            copy_error.append(exc)
+        finally:
+            copy_con.close()
+
+    copying = threading.Thread(target=copy, name="datapool-copy")
+    copying.start()
+    try:
+        counts = build_models(con, todo)
+    finally:
+        copying.join()
+    if copy_error:
+        raise copy_error[0]
     for model in models:
         if model.table not in counts:
             counts[model.table] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
-    record(con, tonight, run_date, {m.table for m in models} - {m.table for m in todo})
-    return {m.table: counts[m.table] for m in models}, len(models) - len(todo)
+    record(con, tonight, run_date, {m.table for m in same})
+    return {m.table: counts[m.table] for m in models}, len(same)

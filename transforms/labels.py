@@ -260,7 +260,7 @@ def label_table_sql(target: str, labels: list[Label] | tuple[Label, ...] | None 
 {_category_summary(chosen)}
 """
     return (header + "WITH " + ",\n\n".join(ctes)
-            + f"\n\nSELECT * FROM final\nORDER BY {key}, category, label\n")
+            + "\n\nSELECT * FROM final\n")
 
 
 def profile_table_sql(target: str, labels: list[Label] | tuple[Label, ...] | None = None) -> str:
@@ -294,7 +294,6 @@ SELECT
 {columns}
 FROM {base} AS b
 LEFT JOIN pivoted AS p ON p.{key} = b.{key}
-ORDER BY b.{key}
 """
 
 

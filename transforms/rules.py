@@ -1040,7 +1040,7 @@ def _eligibility_sql(rules: list[Rule]) -> str:
         else:
             parts.append(f"""SELECT '{r.code}' AS code, 'household' AS target, e.household_no AS target_key,
                    e.household_no, h.township_code,
-                   (SELECT list(m.id_number) FROM core.membership AS m
+                   (SELECT list(m.id_number ORDER BY m.id_number) FROM core.membership AS m
                     WHERE m.household_no = e.household_no AND m.counts_in_n AND m.id_number IS NOT NULL) AS people,
                    {MONTHLY_EQUIVALENT} AS monthly
                 FROM {r.table} AS e

@@ -56,8 +56,22 @@ def models_in_order(layer: str, sql_dir: Path = SQL_DIR) -> list[Model]:
     return [models[n] for n in order]
 
 
-def build_sql(model: Model) -> str:
-    return f"CREATE OR REPLACE TABLE {model.table} AS\n{model.select_sql()}"
+# Columns that cite source rows ({source, file, row} lists): a set, whatever order the rows met in.
+EVIDENCE_COLUMN = re.compile(r"^(hh_)?ev(_|$)")
+
+
+def build_sql(model: Model, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """The model's CREATE TABLE. Given a connection, its evidence lists are stored sorted: the
+    order rows meet in an aggregate changes with the threads, and the same night must give
+    the same rows."""
+    select = model.select_sql()
+    if con is not None:
+        columns = con.execute(f"DESCRIBE SELECT * FROM (\n{select}\n)").fetchall()
+        evidence = [c for c, t, *_ in columns if EVIDENCE_COLUMN.match(c) and t.endswith("[]")]
+        if evidence:
+            sort = ", ".join(f"list_sort({c}) AS {c}" for c in evidence)
+            select = f"SELECT * REPLACE ({sort}) FROM (\n{select}\n)"
+    return f"CREATE OR REPLACE TABLE {model.table} AS\n{select}"
 
 
 def run_layer(con: duckdb.DuckDBPyConnection, layer: str, sql_dir: Path = SQL_DIR) -> dict[str, int]:
@@ -97,7 +111,7 @@ def build_models(con: duckdb.DuckDBPyConnection, models: list[Model], sql_dir: P
 
     def build(cursor, model: Model) -> int:
         try:
-            cursor.execute(build_sql(model))
+            cursor.execute(build_sql(model, cursor))
         except duckdb.Error as exc:
             raise RuntimeError(f"model {model.path.relative_to(sql_dir.parent)} failed: {exc}") from exc
         return cursor.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]

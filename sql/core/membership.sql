@@ -71,4 +71,3 @@ SELECT
     register_status, is_dead, is_jailed, in_hh, counts_in_n, village_code, township_code, phone,
     _source, _file, _row
 FROM final
-ORDER BY household_no, _file, _row

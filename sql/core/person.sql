@@ -247,4 +247,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number

@@ -364,4 +364,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY household_no, category, label

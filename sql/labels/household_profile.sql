@@ -42,4 +42,3 @@ SELECT
     p.receives_rent_subsidy
 FROM core.household AS b
 LEFT JOIN pivoted AS p ON p.household_no = b.household_no
-ORDER BY b.household_no

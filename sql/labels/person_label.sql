@@ -969,4 +969,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number, category, label

@@ -108,4 +108,3 @@ SELECT
     p.disaster_affected
 FROM core.person AS b
 LEFT JOIN pivoted AS p ON p.id_number = b.id_number
-ORDER BY b.id_number

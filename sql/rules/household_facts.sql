@@ -94,7 +94,7 @@ failing_assets AS (
 ),
 
 paid AS (
-    SELECT m.household_no, map_from_entries(list({'key': b.policy_code, 'value': b.amount})) AS paid
+    SELECT m.household_no, map_from_entries(list({'key': b.policy_code, 'value': b.amount} ORDER BY b.policy_code)) AS paid
     FROM (
         SELECT m.household_no, b.policy_code, sum(b.monthly_amount)::DECIMAL(14, 2) AS amount
         FROM members AS m
@@ -175,4 +175,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY household_no

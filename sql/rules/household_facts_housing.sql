@@ -55,7 +55,8 @@ benefits AS (
 sev_access AS (
     SELECT
         m.household_no,
-        string_agg(DISTINCT d.disability_grade || d.disability_type, '、') AS hs_sev_access_text,
+        string_agg(DISTINCT d.disability_grade || d.disability_type, '、'
+                   ORDER BY d.disability_grade || d.disability_type) AS hs_sev_access_text,
         list({'source': d._source, 'file': d._file, 'row': d._row} ORDER BY d._file, d._row) AS ev_hs_sev_access
     FROM core.membership AS m
     JOIN core.disability AS d ON d.id_number = m.id_number
@@ -111,4 +112,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY household_no

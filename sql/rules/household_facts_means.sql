@@ -119,7 +119,7 @@ deaths AS (
     SELECT
         m.household_no,
         min(f.death_date) AS me_death_date,
-        string_agg(DISTINCT m.relation_to_head, '、') AS me_death_relation,
+        string_agg(DISTINCT m.relation_to_head, '、' ORDER BY m.relation_to_head) AS me_death_relation,
         flatten(list(list_concat(
             [{'source': m._source, 'file': m._file, 'row': m._row}], f.ev_dead))) AS ev_me_death
     FROM core.membership AS m
@@ -164,4 +164,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY household_no

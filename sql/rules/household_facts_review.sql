@@ -27,4 +27,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY household_no

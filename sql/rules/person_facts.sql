@@ -242,4 +242,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number

@@ -59,4 +59,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number

@@ -36,7 +36,7 @@ house_loss AS (
 
 veteran AS (
     SELECT id_number, true AS me_veteran,
-           string_agg(DISTINCT veteran_category, '、') AS me_veteran_category,
+           string_agg(DISTINCT veteran_category, '、' ORDER BY veteran_category) AS me_veteran_category,
            list({'source': _source, 'file': _file, 'row': _row} ORDER BY _file, _row) AS ev_me_veteran
     FROM staging.stg_tyjr_yf
     WHERE id_number IS NOT NULL
@@ -76,4 +76,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number

@@ -61,4 +61,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number

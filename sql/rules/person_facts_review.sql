@@ -90,7 +90,7 @@ newly_employed AS (
 ),
 
 paid AS (
-    SELECT id_number, map_from_entries(list({'key': policy_code, 'value': monthly_amount})) AS rv_paid
+    SELECT id_number, map_from_entries(list({'key': policy_code, 'value': monthly_amount} ORDER BY policy_code)) AS rv_paid
     FROM core.benefit
     WHERE policy_code IS NOT NULL
     GROUP BY id_number
@@ -136,7 +136,7 @@ exclusive AS (
 exclusive_by_person AS (
     SELECT id_number,
            list(DISTINCT stop_code ORDER BY stop_code) AS rv_exclusive_stop,
-           map_from_entries(list({'key': stop_code, 'value': keep_category})) AS rv_exclusive_keep
+           map_from_entries(list({'key': stop_code, 'value': keep_category} ORDER BY stop_code)) AS rv_exclusive_keep
     FROM (SELECT id_number, stop_code, string_agg(DISTINCT keep_category, '、' ORDER BY keep_category) AS keep_category
           FROM exclusive GROUP BY id_number, stop_code)
     GROUP BY id_number
@@ -199,4 +199,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number

@@ -44,4 +44,3 @@ final AS (
 )
 
 SELECT * FROM final
-ORDER BY id_number
