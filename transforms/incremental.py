@@ -21,7 +21,7 @@ warehouse from before fingerprints) builds the table from the lake.
 from __future__ import annotations
 
 import hashlib
-import threading
+from functools import partial
 
 import duckdb
 
@@ -76,45 +76,20 @@ def copy_published(con: duckdb.DuckDBPyConnection, home: Home, models: list[Mode
     on `cursors` cursors at once (a copy is mostly one core's decompressing and compressing)."""
     if not models:
         return
-    from transforms.warehouse import on_cursors
+    from transforms.warehouse import side_by_side
+
+    def copy(cursor, model: Model) -> None:
+        columns = {r[0] for r in cursor.execute(f"DESCRIBE {PUBLISHED}.{model.table}").fetchall()}
+        unlinked = "* REPLACE (CASE WHEN id_link_method IS NULL THEN id_number END AS id_number, " \
+                   "NULL::VARCHAR AS id_link_method)" if {"id_number", "id_link_method"} <= columns else "*"
+        cursor.execute(f"CREATE OR REPLACE TABLE {model.table} AS SELECT {unlinked} FROM {PUBLISHED}.{model.table}")
 
     con.execute(f"ATTACH '{home.warehouse}' AS {PUBLISHED} (READ_ONLY)")
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-    queue = list(models)
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def copier(cursor) -> None:
-        while True:
-            with lock:
-                if errors or not queue:
-                    return
-                model = queue.pop(0)
-            try:
-                columns = {r[0] for r in cursor.execute(f"DESCRIBE {PUBLISHED}.{model.table}").fetchall()}
-                unlinked = "* REPLACE (CASE WHEN id_link_method IS NULL THEN id_number END AS id_number, " \
-                           "NULL::VARCHAR AS id_link_method)" if {"id_number", "id_link_method"} <= columns else "*"
-                cursor.execute(f"CREATE OR REPLACE TABLE {model.table} AS "
-                               f"SELECT {unlinked} FROM {PUBLISHED}.{model.table}")
-            except BaseException as exc:  # noqa: BLE001 - raised below
-                with lock:
-                    errors.append(exc)
-
     try:
-        on_cursors(con, min(cursors, len(models)), copier, "datapool-copy")
+        side_by_side(con, [partial(copy, model=m) for m in models], cursors, "datapool-copy")
     finally:
         con.execute(f"DETACH {PUBLISHED}")
-    if errors:
-        raise errors[0]
-
-
-def take_unchanged(con: duckdb.DuckDBPyConnection, home: Home, models: list[Model],
-                   tonight: dict[str, str]) -> list[Model]:
-    """Copy each staging table whose inputs are last night's from the published warehouse;
-    returns the models still to build."""
-    same = unchanged(con, home, models, tonight)
-    copy_published(con, home, same)
-    return [m for m in models if m not in same]
 
 
 def record(con: duckdb.DuckDBPyConnection, tonight: dict[str, str], run_date, copied: set[str]) -> None:
@@ -128,34 +103,17 @@ def record(con: duckdb.DuckDBPyConnection, tonight: dict[str, str], run_date, co
 def build_staging(con: duckdb.DuckDBPyConnection, home: Home, run_date) -> tuple[dict[str, int], int]:
     """The staging layer: unchanged tables copied while the rest are built from the lake; (row
     counts by table, tables copied)."""
-    from transforms.warehouse import build_models, models_in_order
+    from transforms.warehouse import build_models, models_in_order, side_by_side
 
     models = models_in_order("staging")
     tonight = fingerprints(con, home, models)
     same = unchanged(con, home, models, tonight)
     todo = [m for m in models if m not in same]
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-    # the copies on one cursor beside the models built from the lake (both if nothing is to build)
-    # (a connection is not shared between threads: the copies get a cursor of their own)
-    copy_error: list[BaseException] = []
-    copy_con = con.cursor()
-
-    def copy() -> None:
-        try:
-            copy_published(copy_con, home, same, cursors=1 if todo else 2)
-        except BaseException as exc:  # noqa: BLE001 - raised below, after the builds
-            copy_error.append(exc)
-        finally:
-            copy_con.close()
-
-    copying = threading.Thread(target=copy, name="datapool-copy")
-    copying.start()
-    try:
-        counts = build_models(con, todo)
-    finally:
-        copying.join()
-    if copy_error:
-        raise copy_error[0]
+    # the copies on a cursor of their own beside the models built from the lake (on both if
+    # nothing is to build)
+    _, counts = side_by_side(con, [lambda c: copy_published(c, home, same, cursors=1 if todo else 2),
+                                   lambda c: build_models(c, todo)], 2, "datapool-staging")
     for model in models:
         if model.table not in counts:
             counts[model.table] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]

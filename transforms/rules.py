@@ -30,7 +30,6 @@ false and every amount NULL: it changes nothing before its date.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,7 +41,7 @@ import duckdb
 import yaml
 
 from transforms.parameters import load_parameter_file, parameters_in_force
-from transforms.warehouse import SQL_DIR, build_models, build_sql, models_in_order, on_cursors
+from transforms.warehouse import SQL_DIR, build_models, build_sql, models_in_order, side_by_side
 
 REPO = Path(__file__).resolve().parents[1]
 RULES_DIR = REPO / "policies" / "rules"
@@ -817,36 +816,7 @@ def _side_by_side(con: duckdb.DuckDBPyConnection, jobs: list) -> list:
     connections to the same database at once; results in the jobs' order, and the first job's
     error (in that order) is raised. A rule is a small query that keeps two cores busy only part
     of its time: side by side, a stage of forty rules takes about half as long."""
-    if RULE_CONNECTIONS < 2 or len(jobs) < 2:
-        return [job(con) for job in jobs]
-    todo = list(enumerate(jobs))
-    results: dict[int, Any] = {}
-    errors: dict[int, BaseException] = {}
-    lock = threading.Lock()
-
-    def worker(cursor) -> None:
-        try:
-            for macro in MACROS:  # temporary macros belong to one connection
-                cursor.execute(macro)
-        except BaseException as exc:  # noqa: BLE001 - raised below, before any job's
-            with lock:
-                errors[-1] = exc
-            return
-        while True:
-            with lock:
-                if not todo or errors:
-                    return
-                i, job = todo.pop(0)
-            try:
-                results[i] = job(cursor)
-            except BaseException as exc:  # noqa: BLE001 - re-raised below, in job order
-                with lock:
-                    errors[i] = exc
-
-    on_cursors(con, min(RULE_CONNECTIONS, len(jobs)), worker, "datapool-rules")
-    if errors:
-        raise errors[min(errors)]
-    return [results[i] for i in range(len(jobs))]
+    return side_by_side(con, jobs, RULE_CONNECTIONS, "datapool-rules", setup=MACROS)
 
 
 def run_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path | None = None,

@@ -177,6 +177,43 @@ def on_cursors(con: duckdb.DuckDBPyConnection, n: int, worker, name: str) -> Non
             cursor.close()
 
 
+def side_by_side(con: duckdb.DuckDBPyConnection, jobs: list, connections: int, name: str,
+                 setup: tuple[str, ...] = ()) -> list:
+    """Run independent jobs (each `job(cursor)`) on up to `connections` cursors of `con` at once,
+    each cursor running the `setup` statements first; results in the jobs' order, and the first
+    job's error (in that order) raised. One connection, or one job: run on `con` itself, in order."""
+    if connections < 2 or len(jobs) < 2:
+        return [job(con) for job in jobs]
+    todo = list(enumerate(jobs))
+    results: dict[int, object] = {}
+    errors: dict[int, BaseException] = {}
+    lock = threading.Lock()
+
+    def worker(cursor) -> None:
+        try:
+            for statement in setup:
+                cursor.execute(statement)
+        except BaseException as exc:  # noqa: BLE001 - raised below, before any job's
+            with lock:
+                errors[-1] = exc
+            return
+        while True:
+            with lock:
+                if not todo or errors:
+                    return
+                i, job = todo.pop(0)
+            try:
+                results[i] = job(cursor)
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, in job order
+                with lock:
+                    errors[i] = exc
+
+    on_cursors(con, min(connections, len(jobs)), worker, name)
+    if errors:
+        raise errors[min(errors)]
+    return [results[i] for i in range(len(jobs))]
+
+
 def run_layers(con: duckdb.DuckDBPyConnection, layers: tuple[str, ...] = LAYERS,
                sql_dir: Path = SQL_DIR) -> dict[str, int]:
     counts: dict[str, int] = {}

@@ -42,12 +42,14 @@ def test_an_unchanged_table_is_copied_without_last_nights_links(tmp_path):
     con.execute("CREATE TABLE meta.staging_input AS SELECT * FROM last.meta.staging_input")
     con.execute("DETACH last")
 
-    assert incremental.take_unchanged(con, home, [model], {"staging.stg_x": "same"}) == []
+    same = incremental.unchanged(con, home, [model], {"staging.stg_x": "same"})
+    assert same == [model], "an unchanged table is not built again"
+    incremental.copy_published(con, home, same)
     assert con.execute("SELECT id_number, id_link_method, _row FROM staging.stg_x ORDER BY _row").fetchall() == [
         ("371426199001010011", None, 1), (None, None, 2)], "the linked ID goes back to the model's NULL"
 
     con.execute("DROP TABLE staging.stg_x")
-    assert incremental.take_unchanged(con, home, [model], {"staging.stg_x": "moved"}) == [model]
+    assert incremental.unchanged(con, home, [model], {"staging.stg_x": "moved"}) == []
     assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stg_x'").fetchall()[0][0]
     con.close()
 

@@ -90,3 +90,21 @@ def test_a_failing_model_is_named_and_stops_the_layer(tmp_path):
     with pytest.raises(RuntimeError, match=r"model sql/core/doubled.sql failed"):
         build_models(con, models_in_order("core", sql_dir), sql_dir, connections=2)
     assert warehouse.MODEL_CONNECTIONS == 2
+
+
+def test_jobs_side_by_side_give_results_in_their_order_and_the_first_failure(tmp_path):
+    """Staging copies, builds and rules run as jobs on cursors: what each returns comes back in the
+    jobs' order, every cursor runs the setup first, and of two failures the earlier job's is raised."""
+    side_by_side = warehouse.side_by_side
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    setup = ("CREATE OR REPLACE TEMP MACRO twice(x) AS 2 * x",)
+    jobs = [lambda c, i=i: c.execute(f"SELECT twice({i})").fetchall()[0][0] for i in range(5)]
+    assert side_by_side(con, jobs, 2, "test-jobs", setup=setup) == [0, 2, 4, 6, 8]
+
+    def fails(message):
+        def job(cursor):
+            raise ValueError(message)
+        return job
+    with pytest.raises(ValueError, match="first"):
+        side_by_side(con, [jobs[1], fails("first"), fails("second")], 2, "test-jobs", setup=setup)
+    con.close()
